@@ -1,0 +1,5 @@
+"""`python -m beads` runs the `bd` command."""
+
+from beads.cli.main import main
+
+main()

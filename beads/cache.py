@@ -1,0 +1,183 @@
+"""The read cache: a sqlite file under the git dir, keyed by the ledger tip it reflects.
+
+It holds each live bead's public view plus indexed columns for queries. It is only ever a
+copy: rows and the tip they reflect change in one sqlite transaction, so a reader never sees
+rows from a tip other than the recorded one, and deleting the file is always safe.
+This module never imports pygit2; `beads.refresh` brings a stale cache up to date.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from beads import canonical
+from beads.model import SCHEMA_VERSION
+
+CACHE_VERSION = "3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS beads (
+    id TEXT PRIMARY KEY, layer INTEGER NOT NULL, status TEXT, priority INTEGER,
+    issue_type TEXT, assignee TEXT, owner TEXT, title TEXT, created_at TEXT, updated_at TEXT,
+    closed_at TEXT, defer_until TEXT, ephemeral INTEGER, close_failed INTEGER, parent TEXT,
+    search TEXT, doc BLOB);
+CREATE TABLE IF NOT EXISTS labels (id TEXT, label TEXT);
+CREATE TABLE IF NOT EXISTS deps (id TEXT, target TEXT, type TEXT, metadata TEXT);
+CREATE TABLE IF NOT EXISTS junk (path TEXT PRIMARY KEY, layer INTEGER, reason TEXT);
+CREATE INDEX IF NOT EXISTS beads_status ON beads(status, priority, created_at);
+CREATE INDEX IF NOT EXISTS labels_id ON labels(id);
+CREATE INDEX IF NOT EXISTS labels_label ON labels(label);
+CREATE INDEX IF NOT EXISTS deps_id ON deps(id);
+CREATE INDEX IF NOT EXISTS deps_target ON deps(target);
+"""
+
+COMMITTED, WISP = 0, 1
+
+
+def cache_path(state_dir: Path) -> Path:
+    return state_dir / "cache.sqlite"
+
+
+def overlay_signature(state_dir: Path) -> str:
+    """Changes whenever the wisp overlay index file is rewritten."""
+    try:
+        st = os.stat(state_dir / "wisps.index")
+    except FileNotFoundError:
+        return "none"
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def parent_of(doc: dict[str, Any]) -> str | None:
+    for dep in doc.get("dependencies", ()):
+        if dep["type"] == "parent-child":
+            return dep["depends_on_id"]
+    return None
+
+
+def public_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored document as readers see it: no bookkeeping, `parent` and the schema added."""
+    out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    out["dependencies"] = [{"issue_id": doc["id"], **dep} for dep in doc.get("dependencies", ())]
+    parent = parent_of(doc)
+    if parent:
+        out["parent"] = parent
+    out["schema_version"] = SCHEMA_VERSION
+    return out
+
+
+class Cache:
+    """One connection to the cache file; recreated from scratch when unreadable."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = cache_path(state_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError:
+            self.reset()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")
+        if db.execute("SELECT name FROM sqlite_master WHERE name='kv'").fetchone() is None:
+            db.executescript(_SCHEMA)
+            db.execute("INSERT OR REPLACE INTO kv VALUES ('version', ?)", (CACHE_VERSION,))
+        elif self._get(db, "version") != CACHE_VERSION:
+            db.close()
+            raise sqlite3.DatabaseError("cache format changed")
+        return db
+
+    def reset(self) -> None:
+        """Throw the cache away and start empty."""
+        with contextlib.suppress(AttributeError, sqlite3.Error):
+            self.db.close()
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+        self.db = self._open()
+
+    @staticmethod
+    def _get(db: sqlite3.Connection, key: str) -> str | None:
+        row = db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def get(self, key: str) -> str | None:
+        return self._get(self.db, key)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    @staticmethod
+    def set(db: sqlite3.Connection, key: str, value: str) -> None:
+        db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, value))
+
+    @staticmethod
+    def clear_layer(db: sqlite3.Connection, layer: int) -> None:
+        ids = "SELECT id FROM beads WHERE layer=?"
+        db.execute(f"DELETE FROM labels WHERE id IN ({ids})", (layer,))
+        db.execute(f"DELETE FROM deps WHERE id IN ({ids})", (layer,))
+        db.execute("DELETE FROM beads WHERE layer=?", (layer,))
+        db.execute("DELETE FROM junk WHERE layer=?", (layer,))
+
+    @staticmethod
+    def remove(db: sqlite3.Connection, bead_id: str, layer: int) -> None:
+        if db.execute("SELECT 1 FROM beads WHERE id=? AND layer=?",
+                      (bead_id, layer)).fetchone() is None:
+            return
+        db.execute("DELETE FROM beads WHERE id=?", (bead_id,))
+        db.execute("DELETE FROM labels WHERE id=?", (bead_id,))
+        db.execute("DELETE FROM deps WHERE id=?", (bead_id,))
+
+    @staticmethod
+    def put_junk(db: sqlite3.Connection, path: str, layer: int, reason: str) -> None:
+        db.execute("INSERT OR REPLACE INTO junk VALUES (?, ?, ?)", (path, layer, reason))
+
+    @staticmethod
+    def drop_junk(db: sqlite3.Connection, path: str) -> None:
+        db.execute("DELETE FROM junk WHERE path=?", (path,))
+
+    @classmethod
+    def put(cls, db: sqlite3.Connection, docs: Iterable[dict[str, Any]], layer: int) -> None:
+        """Store documents; a committed bead wins over a wisp copy of the same id."""
+        rows, labels, deps = [], [], []
+        for doc in docs:
+            bead_id = doc["id"]
+            existing = db.execute("SELECT layer FROM beads WHERE id=?", (bead_id,)).fetchone()
+            if existing is not None:
+                if layer == WISP and existing[0] == COMMITTED:
+                    continue
+                cls.remove(db, bead_id, existing[0])
+            if doc.get("deleted"):
+                continue
+            view = public_view(doc)
+            search = "\n".join(str(view.get(k) or "") for k in
+                               ("title", "description", "notes", "design",
+                                "acceptance_criteria")).lower()
+            rows.append((bead_id, layer, view.get("status"), view.get("priority"),
+                         view.get("issue_type"), view.get("assignee"), view.get("owner"),
+                         view.get("title"), view.get("created_at"), view.get("updated_at"),
+                         view.get("closed_at"), view.get("defer_until"),
+                         int(bool(view.get("ephemeral")) or layer == WISP),
+                         int(bool(view.get("close_failed"))), view.get("parent"), search,
+                         canonical.dumps(view)))
+            labels += [(bead_id, label) for label in view.get("labels", ())]
+            deps += [(bead_id, d["depends_on_id"], d["type"],
+                      canonical.dumps(d.get("metadata")).decode()) for d in doc["dependencies"]]
+        db.executemany("INSERT OR REPLACE INTO beads VALUES "
+                       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany("INSERT INTO labels VALUES (?,?)", labels)
+        db.executemany("INSERT INTO deps VALUES (?,?,?,?)", deps)

@@ -1,0 +1,172 @@
+"""`bd init`, `verify`, `export`, `import`, `config` and `cache`: the ledger as a whole."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from beads.cli.context import handles_errors, json_option, settings
+from beads.cli.output import emit_json, line, safe
+from beads.errors import InvalidInput
+
+
+@click.command()
+@click.option("--prefix", "-p", default="bd", show_default=True,
+              help="Prefix of bead ids (gt makes gt-7k2mq).")
+@json_option
+@handles_errors
+def init(prefix: str) -> None:
+    """Create the ledger on this repository's `beads` branch (the work tree is untouched)."""
+    from beads.ledger import Ledger
+
+    s = settings()
+    ledger = Ledger.init(s.repo, prefix, s.actor)
+    tip = str(ledger.store.tip())
+    if s.json:
+        emit_json({"prefix": prefix, "ref": "refs/heads/beads", "tip": tip})
+    else:
+        line(f"ledger ready: prefix {prefix}, refs/heads/beads at {tip[:10]}")
+
+
+def _progress(label: str):  # type: ignore[no-untyped-def]
+    def report(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            click.echo(f"\r{label}: {done}/{total}", err=True, nl=False)
+
+    return report
+
+
+@click.command()
+@json_option
+@handles_errors
+def verify() -> None:
+    """Replay every event from the root and check the tree of each commit against it."""
+    from beads.verify import verify as run
+
+    s = settings()
+    ledger = s.ledger()
+    report = run(ledger.repo, ledger.db(), _progress("verifying commits"))
+    if s.json:
+        emit_json(report.to_dict())
+    else:
+        if sys.stderr.isatty():
+            click.echo("", err=True)
+        state = "ok" if report.ok else "FAILED"
+        line(f"verify {state}: {report.commits} commits, {report.events} events, "
+             f"{report.beads} bead files")
+        if report.first_divergence:
+            d = report.first_divergence
+            line(f"first divergence at {d['commit'][:10]} ({safe(d['summary'])}): {d['reason']}")
+            for path in d["paths"]:
+                line(f"  {safe(path)}")
+        for problem in report.problems + report.junk:
+            line(f"  problem: {safe(problem)}")
+        for cycle in report.cycles:
+            line(f"  dependency cycle: {' -> '.join(safe(x) for x in cycle)}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
+@handles_errors
+def export_cmd(output: str | None) -> None:
+    """Write every bead as Beads' JSONL (one issue per line)."""
+    from beads.jsonl import write_export
+
+    ledger = settings().ledger()
+    if output:
+        with open(output, "wb") as out:
+            count = write_export(ledger, out)
+        click.echo(f"exported {count} beads to {output}", err=True)
+    else:
+        write_export(ledger, sys.stdout.buffer)
+
+
+@click.command("import")
+@click.argument("source", type=click.Path(allow_dash=True, dir_okay=False))
+@json_option
+@handles_errors
+def import_cmd(source: str) -> None:
+    """Import Beads' JSONL (a file, or - for stdin): all lines or none."""
+    from beads.jsonl import import_records, parse_lines
+
+    s = settings()
+    try:
+        if source == "-":
+            text = sys.stdin.read()
+        else:
+            with open(source, encoding="utf-8") as handle:
+                text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {source}: {exc}") from None
+    counts = import_records(s.ledger(), parse_lines(text.split("\n")))
+    if s.json:
+        emit_json(counts)
+    else:
+        line(f"imported: {counts['created']} created, {counts['updated']} updated, "
+             f"{counts['unchanged']} unchanged")
+
+
+@click.group()
+def config() -> None:
+    """Ledger settings shared by every clone (custom statuses, types, dependency types)."""
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+@handles_errors
+def config_set(key: str, value: str) -> None:
+    """Set KEY (e.g. status.custom "review,qa") to VALUE."""
+    settings().ledger().config_set(key, value)
+
+
+@config.command("unset")
+@click.argument("key")
+@handles_errors
+def config_unset(key: str) -> None:
+    settings().ledger().config_set(key, None)
+
+
+@config.command("list")
+@json_option
+@handles_errors
+def config_list() -> None:
+    s = settings()
+    values = s.ledger().config()
+    if s.json:
+        emit_json({"config": values})
+    else:
+        for key, value in sorted(values.items()):
+            line(f"{key} = {safe(value)}")
+
+
+@click.group()
+def cache() -> None:
+    """The local read cache (always safe to delete)."""
+
+
+@cache.command("rebuild")
+@json_option
+@handles_errors
+def cache_rebuild() -> None:
+    """Throw the cache away and rebuild it from the ledger."""
+    import time
+
+    s = settings()
+    reader = s.reader()
+    started = time.perf_counter()
+    reader.rebuild(_progress("caching beads"))
+    count = reader.db.execute("SELECT count(*) FROM beads").fetchone()[0]
+    seconds = round(time.perf_counter() - started, 3)
+    if s.json:
+        emit_json({"beads": count, "seconds": seconds})
+    else:
+        line(f"cache rebuilt: {count} beads in {seconds}s")
+
+
+def register(group: click.Group) -> None:
+    for command in (init, verify, export_cmd, import_cmd, config, cache):
+        group.add_command(command)

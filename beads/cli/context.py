@@ -1,0 +1,103 @@
+"""What every `bd` command shares: where the ledger is, who acts, how to print, errors.
+
+Read commands use `reader()`, which never imports pygit2 while the cache is current; write
+commands use `ledger()`.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+import orjson
+
+from beads import gitdir
+from beads.errors import BeadsError
+from beads.reader import Reader
+
+if TYPE_CHECKING:
+    from beads.ledger import Ledger
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Settings:
+    def __init__(self, repo: str | None, actor: str | None, as_json: bool) -> None:
+        self.repo = repo
+        self.actor = actor
+        self.json = as_json
+        self._ledger: Ledger | None = None
+        self._reader: Reader | None = None
+
+    def dirs(self) -> gitdir.GitDirs:
+        return gitdir.find(self.repo)
+
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            from beads.ledger import Ledger
+
+            self._ledger = Ledger(self.repo, self.actor)
+        return self._ledger
+
+    def reader(self) -> Reader:
+        if self._ledger is not None:
+            return self._ledger.reader
+        if self._reader is None:
+            self._reader = Reader(self.dirs())
+        return self._reader
+
+    def db(self) -> Any:
+        reader = self.reader()
+        db = reader.current()
+        for problem in reader.problems:
+            click.echo(f"bd: warning: {problem}", err=True)
+        return db
+
+
+def settings() -> Settings:
+    return click.get_current_context().find_object(Settings)  # type: ignore[return-value]
+
+
+def json_option(func: F) -> F:
+    """`--json` on a command: machine-readable output, and JSON errors on stderr."""
+
+    def turn_on(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.find_object(Settings).json = True  # type: ignore[union-attr]
+
+    return click.option("--json", "json_flag", is_flag=True, expose_value=False,
+                        callback=turn_on, is_eager=True,
+                        help="Print JSON (for agents and scripts).")(func)
+
+
+def fail(error: BeadsError, as_json: bool) -> None:
+    if as_json:
+        payload = {"error": error.message, "code": error.code}
+        sys.stderr.buffer.write(orjson.dumps(payload) + b"\n")
+    else:
+        from beads.cli.output import safe
+
+        click.echo(f"bd: {safe(error.message)}", err=True)
+    sys.exit(1)
+
+
+def handles_errors(func: F) -> F:
+    """Turn a BeadsError into one line on stderr and exit status 1; nothing else is caught."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BeadsError as error:
+            fail(error, settings().json)
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_text_arg(value: str | None) -> str | None:
+    """`-` means standard input; anything else is the text itself."""
+    return sys.stdin.read() if value == "-" else value

@@ -1,0 +1,312 @@
+"""Queries over the read cache: list, ready, blocked, search, stats, id resolution, graphs.
+
+Everything here reads sqlite only (no pygit2), so read commands stay fast when the cache
+is current.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from beads import canonical
+from beads.errors import AmbiguousId, InvalidInput, NotFound
+from beads.ids import check_id
+from beads.model import BLOCKING_DEP_TYPES, INFRA_TYPES, now_iso
+
+SORTS = ("priority", "created", "updated", "status", "id", "title")
+READY_SORTS = ("priority", "hybrid", "oldest")
+
+
+def resolve(db: sqlite3.Connection, partial: str) -> str:
+    """The one id that `partial` names: exact, a prefix, or the start of the hash part."""
+    check_id(partial)
+    if db.execute("SELECT 1 FROM beads WHERE id=?", (partial,)).fetchone():
+        return partial
+    rows = db.execute(
+        "SELECT id FROM beads WHERE substr(id, 1, length(:p)) = :p "
+        "OR instr(id, '-' || :p) > 0 ORDER BY id", {"p": partial}).fetchall()
+    candidates = [r[0] for r in rows]
+    if "." not in partial:
+        roots = [c for c in candidates if "." not in c]
+        candidates = roots or candidates
+    if not candidates:
+        raise NotFound(f"no bead matches {partial!r}")
+    if len(candidates) > 1:
+        shown = ", ".join(candidates[:10]) + (" …" if len(candidates) > 10 else "")
+        raise AmbiguousId(f"{partial!r} is ambiguous: {shown}", candidates=candidates)
+    return candidates[0]
+
+
+def get(db: sqlite3.Connection, bead_id: str) -> dict[str, Any]:
+    row = db.execute("SELECT doc FROM beads WHERE id=?", (bead_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no bead {bead_id!r}")
+    return canonical.loads(row[0])
+
+
+def details(db: sqlite3.Connection, partial: str) -> dict[str, Any]:
+    """A bead with what depends on it and what holds it back (for `show`)."""
+    bead_id = resolve(db, partial)
+    bead = get(db, bead_id)
+    bead["dependents"] = [{"id": i, "type": t} for i, t in dependents_of(db, bead_id)]
+    held = blockers(db).by_bead.get(bead_id, [])
+    bead["blocked_by"] = [{"id": i, "reason": r} for i, r in held]
+    return bead
+
+
+def exists(db: sqlite3.Connection, bead_id: str) -> bool:
+    return db.execute("SELECT 1 FROM beads WHERE id=?", (bead_id,)).fetchone() is not None
+
+
+@dataclass
+class Filters:
+    """What `bd list` can ask for; empty fields do not filter."""
+
+    status: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    priority_min: int | None = None
+    priority_max: int | None = None
+    assignee: str | None = None
+    labels_all: list[str] = field(default_factory=list)
+    labels_any: list[str] = field(default_factory=list)
+    text: str | None = None
+    parent: str | None = None
+    ids: list[str] = field(default_factory=list)
+    created_after: str | None = None
+    created_before: str | None = None
+    updated_after: str | None = None
+    updated_before: str | None = None
+    closed_after: str | None = None
+    closed_before: str | None = None
+    include_closed: bool = True
+    wisps_only: bool = False
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+
+        def one_of(column: str, values: list[str]) -> None:
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            args.extend(values)
+
+        if self.status:
+            one_of("status", self.status)
+        elif not self.include_closed:
+            clauses.append("status != 'closed'")
+        if self.types:
+            one_of("issue_type", self.types)
+        if self.ids:
+            one_of("id", self.ids)
+        for column, op, value in (
+                ("priority", ">=", self.priority_min), ("priority", "<=", self.priority_max),
+                ("assignee", "=", self.assignee), ("parent", "=", self.parent),
+                ("created_at", ">=", self.created_after), ("created_at", "<", self.created_before),
+                ("updated_at", ">=", self.updated_after), ("updated_at", "<", self.updated_before),
+                ("closed_at", ">=", self.closed_after), ("closed_at", "<", self.closed_before)):
+            if value is not None:
+                clauses.append(f"{column} {op} ?")
+                args.append(value)
+        for label in self.labels_all:
+            clauses.append("id IN (SELECT id FROM labels WHERE label = ?)")
+            args.append(label)
+        if self.labels_any:
+            marks = ",".join("?" * len(self.labels_any))
+            clauses.append(f"id IN (SELECT id FROM labels WHERE label IN ({marks}))")
+            args.extend(self.labels_any)
+        if self.text:
+            clauses.append("(instr(search, ?) > 0 OR instr(lower(id), ?) > 0)")
+            args += [self.text.lower(), self.text.lower()]
+        if self.wisps_only:
+            clauses.append("layer = 1")
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _order(sort: str, reverse: bool) -> str:
+    if sort not in SORTS:
+        raise InvalidInput(f"invalid sort {sort!r}: use one of {', '.join(SORTS)}")
+    column = {"priority": "priority", "created": "created_at", "updated": "updated_at",
+              "status": "status", "id": "id", "title": "title"}[sort]
+    direction = "DESC" if reverse else "ASC"
+    return f" ORDER BY {column} {direction}, created_at ASC, id ASC"
+
+
+def list_docs(db: sqlite3.Connection, filters: Filters, sort: str = "priority",
+              reverse: bool = False, limit: int | None = None) -> list[bytes]:
+    """Matching beads as stored JSON bytes (ready to print)."""
+    where, args = filters.where()
+    sql = "SELECT doc FROM beads" + where + _order(sort, reverse)
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [row[0] for row in db.execute(sql, args)]
+
+
+@dataclass
+class Blockers:
+    """Why beads are held back: bead id -> list of (blocker id, reason)."""
+
+    by_bead: dict[str, list[tuple[str, str]]]
+
+
+def blockers(db: sqlite3.Connection) -> Blockers:
+    """Every non-closed bead that something holds back, with what holds it."""
+    held: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    rows = db.execute(
+        "SELECT d.id, d.target, d.type, t.status, t.close_failed FROM deps d "
+        "JOIN beads s ON s.id = d.id JOIN beads t ON t.id = d.target "
+        "WHERE s.status != 'closed' AND d.type IN ('blocks', 'conditional-blocks')")
+    for bead, target, dep_type, status, failed in rows:
+        if dep_type == "blocks" and status != "closed":
+            held[bead].append((target, "blocks"))
+        elif dep_type == "conditional-blocks" and not (status == "closed" and failed):
+            held[bead].append((target, "runs only if it fails"))
+    waits = db.execute(
+        "SELECT d.id, d.target, d.metadata FROM deps d JOIN beads s ON s.id = d.id "
+        "WHERE d.type = 'waits-for' AND s.status != 'closed'").fetchall()
+    for bead, target, metadata in waits:
+        children = db.execute("SELECT status FROM beads WHERE parent = ?", (target,)).fetchall()
+        open_children = sum(1 for (status,) in children if status != "closed")
+        gate = _gate(metadata)
+        if children and (open_children if gate == "all" else open_children == len(children)):
+            held[bead].append((target, f"waits for {gate} children"))
+    children_of: dict[str, list[str]] = defaultdict(list)
+    for child, parent in db.execute(
+            "SELECT id, parent FROM beads WHERE parent IS NOT NULL AND status != 'closed'"):
+        children_of[parent].append(child)
+    frontier = list(held)
+    while frontier:
+        parent = frontier.pop()
+        for child in children_of.get(parent, ()):
+            if not any(reason == "parent blocked" for _, reason in held.get(child, ())):
+                fresh = child not in held
+                held[child].append((parent, "parent blocked"))
+                if fresh:
+                    frontier.append(child)
+    return Blockers(dict(held))
+
+
+def blocked_list(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Each held-back bead with a `blocked_by` list of {id, reason}."""
+    out = []
+    for bead_id, held in sorted(blockers(db).by_bead.items()):
+        bead = get(db, bead_id)
+        bead["blocked_by"] = [{"id": i, "reason": r} for i, r in held]
+        out.append(bead)
+    return out
+
+
+def _gate(metadata: str | None) -> str:
+    try:
+        value = canonical.loads(metadata or "null")
+    except ValueError:
+        return "all"
+    if isinstance(value, dict) and value.get("gate") in ("all", "any"):
+        return value["gate"]
+    return "all"
+
+
+def ready(db: sqlite3.Connection, filters: Filters, sort: str = "priority",
+          limit: int | None = None) -> list[bytes]:
+    """Open, unblocked, undeferred, non-ephemeral work (machinery types excluded)."""
+    if sort not in READY_SORTS:
+        raise InvalidInput(f"invalid sort {sort!r}: use one of {', '.join(READY_SORTS)}")
+    held = blockers(db).by_bead
+    now = now_iso()
+    infra = ",".join(f"'{t}'" for t in sorted(INFRA_TYPES))
+    where, args = filters.where()
+    where = (where + " AND " if where else " WHERE ") + (
+        f"status = 'open' AND ephemeral = 0 AND issue_type NOT IN ({infra}) "
+        "AND (defer_until IS NULL OR defer_until <= ?)")
+    rows = db.execute(f"SELECT id, priority, created_at, doc FROM beads{where}",
+                      [*args, now]).fetchall()
+    rows = [r for r in rows if r[0] not in held]
+    if sort == "oldest":
+        rows.sort(key=lambda r: (r[2] or "", r[0]))
+    elif sort == "hybrid":
+        recent = (datetime.now(UTC) - timedelta(hours=48)).strftime("%Y-%m-%dT%H:%M:%S")
+        rows.sort(key=lambda r: (0, r[1], r[2] or "", r[0]) if (r[2] or "") >= recent
+                  else (1, 0, r[2] or "", r[0]))
+    else:
+        rows.sort(key=lambda r: (r[1], r[2] or "", r[0]))
+    if limit:
+        rows = rows[:limit]
+    return [r[3] for r in rows]
+
+
+def deps_of(db: sqlite3.Connection, bead_id: str) -> list[tuple[str, str]]:
+    return db.execute("SELECT target, type FROM deps WHERE id=? ORDER BY type, target",
+                      (bead_id,)).fetchall()
+
+
+def dependents_of(db: sqlite3.Connection, bead_id: str) -> list[tuple[str, str]]:
+    return db.execute("SELECT id, type FROM deps WHERE target=? ORDER BY type, id",
+                      (bead_id,)).fetchall()
+
+
+def blocking_edges(db: sqlite3.Connection) -> dict[str, list[str]]:
+    graph: dict[str, list[str]] = defaultdict(list)
+    marks = ",".join(f"'{t}'" for t in sorted(BLOCKING_DEP_TYPES - {"parent-child"}))
+    for bead, target in db.execute(f"SELECT id, target FROM deps WHERE type IN ({marks})"):
+        graph[bead].append(target)
+    return graph
+
+
+def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Each elementary cycle found by one depth-first pass (one per strongly tied group)."""
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+    for start in sorted(graph):
+        if start in state:
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                path.append(node)
+            targets = sorted(graph.get(node, ()))
+            if index < len(targets):
+                stack.append((node, index + 1))
+                nxt = targets[index]
+                if state.get(nxt) == 1:
+                    cycles.append([*path[path.index(nxt):], nxt])
+                elif nxt not in state:
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return cycles
+
+
+def reaches(graph: dict[str, list[str]], start: str, goal: str) -> bool:
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo.extend(graph.get(node, ()))
+    return False
+
+
+def stats(db: sqlite3.Connection) -> dict[str, Any]:
+    def counts(column: str) -> dict[str, int]:
+        return {str(k): v for k, v in db.execute(
+            f"SELECT {column}, count(*) FROM beads WHERE layer = 0 GROUP BY {column}")}
+
+    held = blockers(db).by_bead
+    total = db.execute("SELECT count(*) FROM beads WHERE layer = 0").fetchone()[0]
+    wisps = db.execute("SELECT count(*) FROM beads WHERE layer = 1").fetchone()[0]
+    ready_count = len(ready(db, Filters()))
+    return {"total": total, "wisps": wisps, "by_status": counts("status"),
+            "by_type": counts("issue_type"), "by_priority": counts("priority"),
+            "ready": ready_count, "blocked": len(held)}
+
+
+def junk(db: sqlite3.Connection) -> list[tuple[str, str]]:
+    return db.execute("SELECT path, reason FROM junk ORDER BY path").fetchall()

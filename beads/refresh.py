@@ -1,0 +1,81 @@
+"""Bring the read cache up to date with the ledger ref and the wisp overlay.
+
+Committed beads are refreshed from a tree diff between the tip the cache reflects and the
+current tip; a cache whose tip is unknown is rebuilt from the whole tree. Wisps are reloaded
+whenever the overlay file changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pygit2
+
+from beads import docfile, gitdir, treediff
+from beads.cache import COMMITTED, WISP, Cache, overlay_signature
+from beads.overlay import Overlay
+
+Progress = Callable[[int, int], None]
+
+
+def refresh(cache: Cache, repo: pygit2.Repository, dirs: gitdir.GitDirs,
+            progress: Progress | None = None) -> list[str]:
+    """Update the cache; return problem lines (unreadable wisps) for the caller to report."""
+    tip = gitdir.read_ref(dirs.common_dir) or ""
+    if cache.get("tip") != tip:
+        _refresh_committed(cache, repo, tip, progress)
+    signature = overlay_signature(dirs.state_dir)
+    problems: list[str] = []
+    if cache.get("overlay") != signature:
+        wisps, problems = Overlay(repo, dirs).read()
+        with cache.transaction() as db:
+            Cache.clear_layer(db, WISP)
+            Cache.put(db, wisps.values(), WISP)
+            Cache.set(db, "overlay", signature)
+            Cache.set(db, "overlay_problems", "\n".join(problems))
+    else:
+        stored = cache.get("overlay_problems")
+        problems = stored.split("\n") if stored else []
+    return problems
+
+
+def _tree_of(repo: pygit2.Repository, hex_id: str) -> pygit2.Tree | None:
+    if not hex_id:
+        return None
+    try:
+        commit = repo[hex_id]
+    except (KeyError, ValueError):
+        return None
+    return commit.tree if isinstance(commit, pygit2.Commit) else None
+
+
+def _refresh_committed(cache: Cache, repo: pygit2.Repository, tip: str,
+                       progress: Progress | None) -> None:
+    with cache.transaction() as db:
+        cached = Cache._get(db, "tip") or ""
+        if cached == tip:
+            return
+        new_tree = _tree_of(repo, tip)
+        old_tree = _tree_of(repo, cached)
+        if old_tree is None:
+            Cache.clear_layer(db, COMMITTED)
+        changes = list(treediff.changed_files(repo, old_tree, new_tree))
+        docs = []
+        for done, (path, blob_id) in enumerate(changes, start=1):
+            Cache.drop_junk(db, path)
+            bead_id = path.rsplit("/", 1)[-1].removesuffix(".json")
+            if blob_id is None:
+                Cache.remove(db, bead_id, COMMITTED)
+                continue
+            try:
+                docs.append(docfile.decode(path, repo[blob_id].data))
+            except docfile.JunkFile as exc:
+                Cache.remove(db, bead_id, COMMITTED)
+                Cache.put_junk(db, path, COMMITTED, str(exc))
+            if len(docs) >= 2000:
+                Cache.put(db, docs, COMMITTED)
+                docs = []
+            if progress is not None and done % 5000 == 0:
+                progress(done, len(changes))
+        Cache.put(db, docs, COMMITTED)
+        Cache.set(db, "tip", tip)

@@ -1,0 +1,121 @@
+"""`bd verify`: replay every event from the root and check each commit's tree against it.
+
+Each commit's events are folded onto the replayed state; then every path that the commit
+changed, or that its events should have changed, must hold exactly the replayed bytes. The
+first commit where they differ is named. At the end the whole tip tree is compared with the
+replayed state, so junk files committed by hand are listed too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pygit2
+
+from beads import canonical, gitdir, query, replay, treediff
+from beads.errors import StorageError
+from beads.events import parse_message
+from beads.ids import bead_path
+
+
+@dataclass
+class Report:
+    commits: int = 0
+    events: int = 0
+    beads: int = 0
+    first_divergence: dict[str, Any] | None = None
+    problems: list[str] = field(default_factory=list)
+    junk: list[str] = field(default_factory=list)
+    cycles: list[list[str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.first_divergence is None and not self.problems and not self.junk
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "commits": self.commits, "events": self.events,
+                "beads": self.beads, "first_divergence": self.first_divergence,
+                "problems": self.problems, "junk": self.junk, "cycles": self.cycles}
+
+
+def _blob(repo: pygit2.Repository, tree: pygit2.Tree, path: str) -> bytes | None:
+    try:
+        return repo[tree[path].id].data
+    except KeyError:
+        return None
+
+
+def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None) -> Report:
+    report = Report()
+    try:
+        tip = repo.references[gitdir.BEADS_REF].target
+    except KeyError:
+        report.problems.append("no beads branch")
+        return report
+    chain = []
+    commit = repo[tip]
+    while True:
+        chain.append(commit)
+        if len(commit.parents) > 1:
+            report.problems.append(f"commit {str(commit.id)[:10]} is a merge; replaying merges "
+                                   "is not supported yet, history before it was not checked")
+            break
+        if not commit.parents:
+            break
+        commit = commit.parents[0]
+    chain.reverse()
+    state: dict[str, bytes] = {}
+    meta, config = replay.empty_meta(), replay.empty_config()
+    previous: pygit2.Tree | None = None
+    for number, commit in enumerate(chain, start=1):
+        report.commits += 1
+        try:
+            events = parse_message(commit.message)
+        except StorageError as exc:
+            report.problems.append(f"commit {str(commit.id)[:10]}: {exc.message}")
+            events = []
+        report.events += len(events)
+        expected: dict[str, bytes | None] = {}
+        if events:
+            batch = replay.fold_batch(
+                lambda i: canonical.loads(state[p]) if (p := bead_path(i)) in state else None,
+                meta, config, events)
+            meta, config = batch.meta, batch.config
+            expected = batch.changes()
+            state.update({p: b for p, b in expected.items() if b is not None})
+        tree = commit.tree
+        touched = {p for p, _ in treediff.changed_files(repo, previous, tree)}
+        for top in (replay.META_PATH, replay.CONFIG_PATH):
+            if previous is None or _blob(repo, previous, top) != _blob(repo, tree, top):
+                touched.add(top)
+        diverged = sorted(p for p in touched | expected.keys()
+                          if _blob(repo, tree, p) != state.get(p))
+        if diverged and report.first_divergence is None:
+            report.first_divergence = {
+                "commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
+                "paths": diverged[:20],
+                "reason": "the tree differs from the replay of the events" if events
+                else "the commit changes the ledger without recording an event"}
+        previous = tree
+        if progress is not None and number % 1000 == 0:
+            progress(number, len(chain))
+    if previous is not None:
+        _compare_tip(repo, previous, state, report)
+    if db is not None:
+        report.cycles = query.find_cycles(query.blocking_edges(db))
+    return report
+
+
+def _compare_tip(repo: pygit2.Repository, tip_tree: pygit2.Tree, state: dict[str, bytes],
+                 report: Report) -> None:
+    found = set()
+    for path, blob_id in treediff.changed_files(repo, None, tip_tree):
+        found.add(path)
+        if path not in state:
+            report.junk.append(f"{path}: no event created it")
+        elif blob_id is not None and repo[blob_id].data != state[path]:
+            report.junk.append(f"{path}: differs from the replay of its events")
+    missing = sorted(p for p in state if p.startswith("issues/") and p not in found)
+    report.junk += [f"{p}: missing from the tip tree" for p in missing]
+    report.beads = len(found)

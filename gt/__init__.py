@@ -1,0 +1,1 @@
+"""gt: the orchestrator."""

@@ -1,0 +1,64 @@
+"""Shared fixtures: real git repositories in temporary directories, and the `bd` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from beads import Ledger
+
+FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+BD = [sys.executable, "-m", "beads"]
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No user config leaks in: a fixed identity, no BD_ACTOR, a private HOME."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Person")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Person")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.com")
+    for name in ("BD_ACTOR", "BEADS_DIR", "GIT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A fresh git repository with one commit on main."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.name", "Test Person")
+    git(path, "config", "user.email", "test@example.com")
+    (path / "README").write_text("hello\n")
+    git(path, "add", "README")
+    git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+@pytest.fixture
+def ledger(repo: Path) -> Iterator[Ledger]:
+    yield Ledger.init(repo, "gt", actor="alice")
+
+
+def run_bd(cwd: Path, *args: str, stdin: str | None = None, actor: str = "alice",
+           check: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run `bd` as a real subprocess in `cwd`."""
+    env = {**os.environ, "BD_ACTOR": actor}
+    result = subprocess.run([*BD, *args], cwd=cwd, input=stdin, capture_output=True,
+                            text=True, env=env)
+    if check and result.returncode != 0:
+        raise AssertionError(f"bd {' '.join(args)} failed: {result.stderr}")
+    return result

@@ -304,7 +304,7 @@ class Ledger:
         if spec.parent:
             return child_id(spec.parent, view.taken(spec.parent))
         prefix = view.snap.meta["prefix"] + ("-wisp" if ephemeral else "")
-        count = view.snap.meta["count"] + len(view.new_ids) + len(view.wisps)
+        count = view.snap.meta["count"] + len(view.new_ids) + len(view.wisp_ids)
         for attempt in range(8):
             bead_id = mint(prefix, count, f"{spec.title}\0{self.actor}", attempt // 2)
             if bead_id not in view.taken(bead_id) and view.doc(bead_id) is None:

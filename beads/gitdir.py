@@ -1,11 +1,16 @@
-"""Find a repository's git directories and read refs with plain file reads (no pygit2).
+"""Find a ledger's git directories and read refs with plain file reads (no pygit2).
 
 Read-only commands use this to check whether the cache is current before paying for the
-pygit2 import.
+pygit2 import. Discovery walks up from the current directory; at each level a `.git`
+directory or file wins, then a `.beads-ledger` file (one line: the path of a git directory,
+relative to the file), which lets a directory that is not itself a repository (a rig's
+directory in a town) name the ledger that serves it. A `.beads-routes.json` file higher up
+maps bead-id prefixes to ledgers, so an id is found wherever a command runs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +18,8 @@ from pathlib import Path
 from beads.errors import NotInitialized
 
 BEADS_REF = "refs/heads/beads"
+LEDGER_MARKER = ".beads-ledger"
+ROUTES_FILE = ".beads-routes.json"
 
 
 @dataclass(frozen=True)
@@ -48,10 +55,13 @@ def find(start: str | os.PathLike[str] | None = None) -> GitDirs:
     git_dir = None
     for candidate in (here, *here.parents):
         dotgit = candidate / ".git"
+        marker = candidate / LEDGER_MARKER
         if dotgit.is_dir():
             git_dir = dotgit
         elif dotgit.is_file():
             git_dir = _from_dotgit_file(dotgit)
+        elif marker.is_file():
+            git_dir = (candidate / marker.read_text().strip()).resolve()
         elif _is_git_dir(candidate):
             git_dir = candidate
         if git_dir is not None:
@@ -63,6 +73,20 @@ def find(start: str | os.PathLike[str] | None = None) -> GitDirs:
     if commondir_file.is_file():
         common = (git_dir / commondir_file.read_text().strip()).resolve()
     return GitDirs(git_dir=git_dir, common_dir=common)
+
+
+def find_routes(start: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """Prefix -> ledger path, from the nearest `.beads-routes.json` above `start`."""
+    here = Path(start if start is not None else os.getcwd()).resolve()
+    for candidate in (here, *here.parents):
+        routes = candidate / ROUTES_FILE
+        if routes.is_file():
+            try:
+                table = json.loads(routes.read_text())
+            except ValueError:
+                return {}
+            return {str(k): (candidate / str(v)).resolve() for k, v in table.items()}
+    return {}
 
 
 def read_ref(common_dir: Path, ref: str = BEADS_REF) -> str | None:

@@ -28,7 +28,7 @@ from beads.errors import (
 )
 from beads.events import Event, make_event
 from beads.identity import resolve_actor
-from beads.ids import check_id, check_prefix, child_id, mint
+from beads.ids import check_dep_target, check_id, check_prefix, child_id, mint
 from beads.model import DERIVED_FIELDS, parse_time
 from beads.overlay import Overlay
 from beads.reader import Reader
@@ -221,6 +221,14 @@ class Ledger:
                 docs[intent.bead] = fold.apply(before, event)
             self.overlay.write(docs)
 
+    @staticmethod
+    def _foreign(view: View, dep: dict[str, Any]) -> bool:
+        """A `tracks` link may name a bead of another ledger (a convoy in the town's ledger
+        tracks rig beads); such a target is not checked here."""
+        prefix = view.snap.meta["prefix"]
+        return dep["type"] == "tracks" and not (
+            dep["target"].startswith(prefix + "-") or dep["target"] in view.new_ids)
+
     def _live(self, view: View, bead_id: str) -> dict[str, Any]:
         doc = view.live(bead_id)
         if doc is None:
@@ -255,7 +263,9 @@ class Ledger:
 
     def _resolve_spec(self, spec: NewBead) -> NewBead:
         parent = self.resolve(spec.parent) if spec.parent else None
-        deps = [(t, self.resolve(target)) for t, target in spec.deps]
+        prefix = self.prefix
+        deps = [(t, check_dep_target(target) if t == "tracks" and not target.startswith(
+                 prefix + "-") else self.resolve(target)) for t, target in spec.deps]
         return NewBead(spec.title, dict(spec.fields), [check_label(x) for x in spec.labels],
                        deps, parent, spec.ephemeral, spec.bead_id)
 
@@ -281,7 +291,8 @@ class Ledger:
         bead_id = self._new_id(view, spec, ephemeral)
         deps = [{"type": view.vocab.dep_type(t), "target": target} for t, target in spec.deps]
         for dep in deps:
-            self._live(view, dep["target"])
+            if not self._foreign(view, dep):
+                self._live(view, dep["target"])
         if spec.parent:
             self._live(view, spec.parent)
             deps.append({"type": "parent-child", "target": spec.parent})
@@ -344,6 +355,20 @@ class Ledger:
 
         self._write(f"{'claim' if claim else 'update'} {bead_id}", plan)
         return self.get(bead_id)
+
+    def update_many(self, summary: str, changes: dict[str, dict[str, Any]]) -> None:
+        """Set fields on several beads in one commit (ids must be exact)."""
+
+        def plan(view: View) -> tuple[list[Intent], Any]:
+            intents = []
+            for bead_id, fields in changes.items():
+                self._live(view, bead_id)
+                clean = {name: view.vocab.field(name, value) for name, value in fields.items()}
+                if clean:
+                    intents.append(Intent("update", bead_id, {"set": clean}))
+            return intents, None
+
+        self._write(summary, plan)
 
     def _claim_intents(self, doc: dict[str, Any]) -> list[Intent]:
         holder = doc.get("assignee")
@@ -490,14 +515,17 @@ class Ledger:
     def dep_add(self, partial: str, target_partial: str, dep_type: str = "blocks",
                 metadata: Any = None) -> dict[str, Any]:
         """`partial` depends on `target_partial` (the target blocks it, for blocking types)."""
-        bead_id, target = self.resolve(partial), self.resolve(target_partial)
+        bead_id = self.resolve(partial)
+        foreign = dep_type == "tracks" and not target_partial.startswith(self.prefix + "-")
+        target = check_dep_target(target_partial) if foreign else self.resolve(target_partial)
         if bead_id == target:
             raise CycleError(f"{bead_id} cannot depend on itself")
 
         def plan(view: View) -> tuple[list[Intent], Any]:
             kind = view.vocab.dep_type(dep_type)
             doc = self._live(view, bead_id)
-            self._live(view, target)
+            if not foreign:
+                self._live(view, target)
             if any((d["type"], d["depends_on_id"]) == (kind, target)
                    for d in doc["dependencies"]):
                 return [], False

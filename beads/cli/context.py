@@ -32,6 +32,17 @@ class Settings:
         self._ledger: Ledger | None = None
         self._reader: Reader | None = None
 
+    def route(self, bead_id: str) -> None:
+        """Serve this command from the ledger that the id's prefix routes to, if any."""
+        if self.repo is not None or self._ledger is not None or self._reader is not None:
+            return
+        prefix = bead_id.split("-", 1)[0]
+        if "-" not in bead_id or not prefix:
+            return
+        target = gitdir.find_routes().get(prefix)
+        if target is not None:
+            self.repo = str(target)
+
     def dirs(self) -> gitdir.GitDirs:
         return gitdir.find(self.repo)
 
@@ -84,11 +95,22 @@ def fail(error: BeadsError, as_json: bool) -> None:
     sys.exit(1)
 
 
+# Parameters that name the bead a command is about; its prefix may route to another ledger.
+_ID_PARAMS = ("bead", "beads", "ids", "args")
+
+
 def handles_errors(func: F) -> F:
-    """Turn a BeadsError into one line on stderr and exit status 1; nothing else is caught."""
+    """Route by the command's first bead id, and turn a BeadsError into one line on stderr
+    and exit status 1; nothing else is caught."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for name in _ID_PARAMS:
+            value = kwargs.get(name)
+            first = value[0] if isinstance(value, tuple) and value else value
+            if isinstance(first, str):
+                settings().route(first)
+                break
         try:
             return func(*args, **kwargs)
         except BeadsError as error:

@@ -7,8 +7,10 @@ local writers; compare-and-swap on the ref stays the guarantee against everyone 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,3 +25,20 @@ def exclusive(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def clear_stale(lock_file: Path, min_age: float = 1.0) -> bool:
+    """Remove a git lock file left by a crashed writer; call only while holding our own lock.
+
+    Every local ledger writer is ordered by `exclusive`, so a git lock file older than a second
+    was left by a killed process (or a git command far slower than any ref update).
+    """
+    try:
+        age = time.time() - lock_file.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age < min_age:
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        lock_file.unlink()
+    return True

@@ -13,13 +13,14 @@ anyway is reported on every read, never dropped silently.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import filelock
 import pygit2
 
-from beads import canonical, docfile
+from beads import canonical, docfile, locks
 from beads.errors import StorageError
 from beads.gitdir import GitDirs
 from beads.ids import bead_path
@@ -31,6 +32,7 @@ class Overlay:
     def __init__(self, repo: pygit2.Repository, dirs: GitDirs) -> None:
         self.repo = repo
         self.path: Path = dirs.state_dir / "wisps.index"
+        self.common_dir = dirs.common_dir
         self.lock = filelock.FileLock(str(dirs.state_dir / "wisps.lock"))
 
     def _index(self) -> pygit2.Index:
@@ -78,6 +80,7 @@ class Overlay:
         or the new overlay, never half of one.
         """
         with self.lock:
+            locks.clear_stale(self.path.with_name(self.path.name + ".lock"), min_age=0)
             index = self._index()
             for bead_id, doc in changes.items():
                 path = bead_path(bead_id)
@@ -87,5 +90,20 @@ class Overlay:
                 else:
                     oid = self.repo.create_blob(canonical.dumps_file(doc))
                     index.add(pygit2.IndexEntry(path, oid, pygit2.GIT_FILEMODE_BLOB))
-            self.repo.references.create(KEEP_REF, index.write_tree(self.repo), force=True)
+            self._protect(index.write_tree(self.repo))
             index.write()
+
+    def _protect(self, tree: pygit2.Oid) -> None:
+        """Point the keep ref at the overlay's tree; a lock left by a killed writer is
+        cleared once it is a second old (our file lock orders every wisp writer)."""
+        lock_file = self.common_dir / f"{KEEP_REF}.lock"
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                self.repo.references.create(KEEP_REF, tree, force=True)
+                return
+            except (pygit2.GitError, OSError) as exc:
+                if "lock" not in str(exc) or time.monotonic() > deadline:
+                    raise StorageError(f"cannot protect the wisp overlay: {exc}") from None
+                locks.clear_stale(lock_file)
+                time.sleep(0.05)

@@ -38,12 +38,17 @@ class Reader:
         tip = gitdir.read_ref(self.dirs.common_dir)
         if tip is None:
             raise NotInitialized("no ledger here: run `bd init --prefix <prefix>` first")
-        if (self.cache.get("tip") != tip
-                or self.cache.get("overlay") != overlay_signature(self.dirs.state_dir)):
-            self.refresh()
-        else:
-            stored = self.cache.get("overlay_problems")
+        try:
+            current = (self.cache.get("tip") == tip and self.cache.get("overlay")
+                       == overlay_signature(self.dirs.state_dir))
+            stored = self.cache.get("overlay_problems") if current else None
+        except sqlite3.DatabaseError:
+            self.cache.reset()
+            current, stored = False, None
+        if current:
             self.problems = stored.split("\n") if stored else []
+        else:
+            self.refresh()
         return self.cache.db
 
     def refresh(self, progress: Any = None) -> None:

@@ -130,8 +130,9 @@ class Store:
                 signature = pygit2.Signature(actor, email)
                 try:
                     commit, batch = self._commit_chain(snap, signature, planned, events)
-                except pygit2.GitError as exc:
+                except (pygit2.GitError, OSError) as exc:
                     if self.tip() != snap.tip or "lock" in str(exc):
+                        locks.clear_stale(self.dirs.common_dir / f"{gitdir.BEADS_REF}.lock")
                         time.sleep(random.uniform(0, 0.002 * min(attempt, 20)))
                         continue
                     raise StorageError(f"cannot write the ledger: {exc}") from None

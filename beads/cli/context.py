@@ -7,6 +7,7 @@ commands use `ledger()`.
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -112,7 +113,15 @@ def handles_errors(func: F) -> F:
                 settings().route(first)
                 break
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                # A damaged cache is only a copy: rebuild it and run the command once more.
+                # Nothing was written yet: writes never fail on the cache.
+                click.echo(f"bd: warning: the cache was damaged ({exc}); rebuilding it",
+                           err=True)
+                settings().reader().rebuild()
+                return func(*args, **kwargs)
         except BeadsError as error:
             fail(error, settings().json)
         return None

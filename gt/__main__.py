@@ -1,0 +1,5 @@
+"""`python -m gt` runs the `gt` command."""
+
+from gt.cli.main import main
+
+main()

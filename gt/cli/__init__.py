@@ -1,0 +1,1 @@
+"""The `gt` command: one module per command group, thin layers on the gt packages."""

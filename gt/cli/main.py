@@ -1,0 +1,26 @@
+"""The `gt` command group and the registration of every command module."""
+
+from __future__ import annotations
+
+import click
+
+from gt.cli import demo_cmd, mail_cmds, refinery_cmds, town_cmds, work_cmds
+from gt.cli.common import GtContext
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (also accepted per command).")
+@click.version_option(package_name="gastown-py", prog_name="gt")
+@click.pass_context
+def cli(context: click.Context, as_json: bool) -> None:
+    """gt: a git-native orchestrator of coding-agent sessions."""
+    context.obj = GtContext()
+    context.obj.json = as_json
+
+
+for module in (town_cmds, work_cmds, mail_cmds, refinery_cmds, demo_cmd):
+    module.register(cli)
+
+
+def main() -> None:
+    cli(prog_name="gt")

@@ -1,0 +1,92 @@
+"""Starting, waking and stopping agent sessions (tmux, or processes when tmux is absent)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from gt.agents import Address
+from gt.runtimes import presets
+from gt.sessions import Backend, SessionSpec, choose_backend
+from gt.town import Town
+from gt.whoami import workdir
+
+
+def backend(town: Town, no_tmux: bool | None = None) -> Backend:
+    if no_tmux is None:
+        no_tmux = os.environ.get("GT_NO_TMUX") == "1" \
+            or town.config.get("town", {}).get("sessions") == "process"
+    return choose_backend(town.state_dir, town.socket, no_tmux=no_tmux)
+
+
+def agent_env(town: Town, address: Address) -> dict[str, str]:
+    name = str(address)
+    email = name.replace("/", ".") + "@gastown.local"
+    bin_dir = str(Path(sys.executable).parent)
+    return {"GT_TOWN": str(town.root), "GT_ROLE": address.role, "GT_RIG": address.rig or "",
+            "GT_AGENT": name, "BD_ACTOR": name, "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+
+
+def beacon(address: Address) -> str:
+    return (f"[gas town] You are {address}. Run `gt prime` for your role, your hook and "
+            "your next step. If there is work on your hook, you run it.")
+
+
+def start(town: Town, address: Address, runtime_name: str | None = None,
+          no_tmux: bool | None = None) -> str:
+    """Start the agent's session (an error if it is already live)."""
+    runtime = presets.choose(town.config, address.role, runtime_name)
+    settings = town.state_dir / "runtime" / f"{address.session}.json"
+    argv, env = presets.build(runtime, town.config, beacon(address), settings)
+    log = town.state_dir / "logs" / f"{address.session}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    spec = SessionSpec(name=address.session, command=argv, cwd=workdir(town, address),
+                       env={**agent_env(town, address), **env}, log=log)
+    backend(town, no_tmux).start(spec)
+    return runtime.name
+
+
+def wake(town: Town, address: Address, runtime_name: str | None = None,
+         no_tmux: bool | None = None) -> str:
+    """GUPP: start the agent if it is not running, else nudge it to look at its hook."""
+    from gt.work.nudge import nudge
+
+    if backend(town, no_tmux).is_live(address.session):
+        return nudge(town, address, "You have work on your hook: run `gt prime`.", "gt")
+    start(town, address, runtime_name, no_tmux)
+    return "started"
+
+
+def stop(town: Town, address: Address) -> None:
+    backend(town).stop(address.session)
+
+
+def _gt_later(town: Town, args: list[str], delay: float) -> None:
+    """Run `gt args...` after `delay` seconds, detached: this command may be running inside
+    the very session that the later command stops or restarts."""
+    code = ("import subprocess, sys, time; time.sleep(float(sys.argv[1])); "
+            "subprocess.run(sys.argv[2:], check=False)")
+    argv = [sys.executable, "-c", code, str(delay), *presets.tool_command(), *args]
+    subprocess.Popen(argv, cwd=town.root, start_new_session=True, stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     env={**os.environ, "GT_TOWN": str(town.root)})
+
+
+def stop_soon(town: Town, address: Address, delay: float = 1.0) -> None:
+    """Stop the session shortly, unless new work was hooked (and a new session started)."""
+    _gt_later(town, ["session", "stop", "--if-idle", str(address)], delay)
+
+
+def restart_soon(town: Town, address: Address, delay: float = 1.0) -> None:
+    _gt_later(town, ["session", "restart", str(address)], delay)
+
+
+def session_state(town: Town, address: Address) -> dict[str, Any]:
+    live = backend(town).is_live(address.session)
+    return {"session": address.session, "live": live}

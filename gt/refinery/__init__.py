@@ -1,0 +1,1 @@
+"""The Refinery: drains a rig's merge requests (`refs/mr/*`) into its default branch."""

@@ -1,0 +1,131 @@
+"""Runtime presets as data, custom runtimes from town.toml, and the argv that starts a session.
+
+A preset says which command starts the agent, how its first prompt (the beacon) is handed
+over, and how it resumes. Claude Code also gets a settings file whose hooks run `gt prime
+--hook` at session start, `gt prime` before compaction and `gt mail check --inject` on every
+prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gt.errors import GtError
+
+
+@dataclass(frozen=True)
+class Runtime:
+    name: str
+    command: tuple[str, ...]
+    # How the beacon is passed: "arg" (last argument), "flag:<flag>" (flag then text),
+    # or "none" (the agent finds its work through `gt prime` alone).
+    prompt: str = "arg"
+    resume: tuple[str, ...] = ()
+    claude_hooks: bool = False
+    description: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "command": list(self.command), "prompt": self.prompt,
+                "resume": list(self.resume), "description": self.description}
+
+
+PRESETS: dict[str, Runtime] = {r.name: r for r in (
+    Runtime("claude", ("claude", "--dangerously-skip-permissions"), "arg", ("--continue",),
+            claude_hooks=True, description="Claude Code"),
+    Runtime("codex", ("codex", "--dangerously-bypass-approvals-and-sandbox"), "arg",
+            ("resume", "--last"), description="OpenAI Codex CLI"),
+    Runtime("gemini", ("gemini", "--approval-mode", "yolo"), "flag:--prompt-interactive",
+            ("--resume", "latest"), description="Gemini CLI"),
+    Runtime("opencode", ("opencode",), "flag:--prompt", ("--continue",),
+            description="OpenCode"),
+    Runtime("copilot", ("copilot", "--allow-all-tools"), "flag:-i", ("--continue",),
+            description="GitHub Copilot CLI"),
+    Runtime("amp", ("amp", "--dangerously-allow-all"), "none", ("threads", "continue"),
+            description="Amp"),
+    Runtime("cursor", ("cursor-agent", "-f"), "arg", ("--resume",),
+            description="Cursor agent CLI"),
+    Runtime("scripted", (sys.executable, "-m", "gt.runtimes.scripted"), "none",
+            description="built-in deterministic agent (no LLM): does what a bead's "
+                        "metadata script says, then `gt done`"),
+)}
+
+
+def runtimes(config: dict[str, Any]) -> dict[str, Runtime]:
+    """Presets plus the town's custom runtimes (`[runtimes.<name>]` in town.toml)."""
+    out = dict(PRESETS)
+    for name, spec in config.get("runtimes", {}).items():
+        if "command" not in spec:
+            continue
+        command = spec["command"]
+        argv = tuple(shlex.split(command) if isinstance(command, str) else command)
+        out[name] = Runtime(name, argv, spec.get("prompt", "arg"), tuple(spec.get("resume", ())),
+                            description=spec.get("description", "custom command"))
+    return out
+
+
+def choose(config: dict[str, Any], role: str, explicit: str | None = None) -> Runtime:
+    """--agent, else the role's choice, else the town default, else scripted."""
+    name = explicit or config.get("agents", {}).get(role) \
+        or config.get("town", {}).get("default_agent") or "scripted"
+    table = runtimes(config)
+    if name not in table:
+        raise GtError(f"unknown runtime {name!r}: choose one of {', '.join(sorted(table))} "
+                      "or add one with `gt config agent set <name> <command>`")
+    return table[name]
+
+
+def tool_command(tool: str = "gt") -> list[str]:
+    """How a hook or an agent calls gt (or bd): the installed script, else this interpreter."""
+    script = Path(sys.executable).with_name(tool)
+    if script.exists():
+        return [str(script)]
+    found = shutil.which(tool)
+    return [found] if found else [sys.executable, "-m", "gt" if tool == "gt" else "beads"]
+
+
+def claude_settings(path: Path) -> Path:
+    """Write the Claude Code settings file whose hooks tie the session to gt."""
+    gt = shlex.join(tool_command())
+
+    def hook(command: str) -> list[dict[str, Any]]:
+        return [{"hooks": [{"type": "command", "command": command}]}]
+
+    settings = {"hooks": {"SessionStart": hook(f"{gt} prime --hook"),
+                          "PreCompact": hook(f"{gt} prime"),
+                          "UserPromptSubmit": hook(f"{gt} mail check --inject")}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings, indent=2) + "\n")
+    return path
+
+
+def build(runtime: Runtime, config: dict[str, Any], beacon: str,
+          settings_path: Path) -> tuple[list[str], dict[str, str]]:
+    """The argv and extra environment that start `runtime`, checked to be runnable."""
+    argv = list(runtime.command)
+    if shutil.which(argv[0]) is None and not Path(argv[0]).is_file():
+        raise GtError(f"runtime {runtime.name!r} needs {argv[0]!r}, which is not installed; "
+                      "install it, or choose another runtime with --agent or "
+                      "`gt config default-agent <name>` (try `scripted`)")
+    env = dict(runtime.env)
+    if runtime.claude_hooks:
+        argv += ["--settings", str(claude_settings(settings_path))]
+        if "--dangerously-skip-permissions" in argv and os.geteuid() == 0:
+            opted_in = config.get("runtimes", {}).get("claude", {}).get("is_sandbox")
+            if not (opted_in or os.environ.get("IS_SANDBOX") == "1"):
+                raise GtError("Claude Code refuses --dangerously-skip-permissions when run as "
+                              "root; if this machine is a disposable sandbox, opt in with "
+                              "`gt config set runtimes.claude.is_sandbox true`")
+            env["IS_SANDBOX"] = "1"
+    if runtime.prompt == "arg":
+        argv.append(beacon)
+    elif runtime.prompt.startswith("flag:"):
+        argv += [runtime.prompt[5:], beacon]
+    return argv, env

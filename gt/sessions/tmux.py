@@ -1,0 +1,150 @@
+"""Sessions in tmux, on a per-town server (`tmux -L <socket>`), never the user's default one.
+
+No shell ever parses a command: tmux runs a single-item command through `$SHELL -c`, so every
+command is prefixed with `env -- K=V ...`, which both passes the environment and makes tmux
+execvp() the argv. tmux itself splits its argv at items ending in ';' (a command separator), so
+such items are escaped (`x;` is sent as `x\\;`), and `-c` is format-expanded, so '#' is doubled.
+Targets use `=name` (exact match): a bare name would also match other sessions by prefix. tmux
+refuses '.' in session names, so '.' is kept as '+' inside tmux (names() maps it back).
+
+Nudges are typed with `send-keys -l` (literal, never key names) in chunks, then Enter is sent on
+its own. Newlines and tabs become spaces (a newline would submit early) and other control
+characters are typed as visible `\\xNN` text, so nothing in a nudge acts as a key.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gt.sessions.base import (
+    SessionError,
+    SessionSpec,
+    check_startable,
+    last_lines,
+    log_path,
+    record_path,
+    recorded_log,
+    tail_log,
+    write_record,
+)
+
+CHUNK = 200
+CONFIRM_SECONDS = 2.0
+TAIL_CHARS = 20
+BLANKS = re.compile(r"\r\n|[\r\n\t]")
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def tmux_name(name: str) -> str:
+    """The session's name inside tmux ('.' is not allowed there)."""
+    return name.replace(".", "+")
+
+
+def printable(text: str) -> str:
+    """A nudge as plain typed text: blanks for line breaks and tabs, `\\xNN` for controls."""
+    return CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", BLANKS.sub(" ", text))
+
+
+def _literal(arg: str) -> str:
+    """Protect an argv item from tmux's ';' command separator."""
+    return arg[:-1] + "\\;" if arg.endswith(";") else arg
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+class TmuxBackend:
+    """Sessions on the tmux server `socket`; records (log paths) live in `state_dir`."""
+
+    kind = "tmux"
+
+    def __init__(self, socket: str, state_dir: Path) -> None:
+        self.socket = socket
+        self.state_dir = state_dir
+
+    def _tmux(self, *commands: list[str]) -> subprocess.CompletedProcess[str]:
+        """Run tmux commands (chained with ';') on this server, every argument literal."""
+        argv = ["tmux", "-L", self.socket]
+        for index, command in enumerate(commands):
+            argv += [";"] if index else []
+            argv += map(_literal, command)
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              check=False)
+
+    def start(self, spec: SessionSpec) -> None:
+        check_startable(spec)
+        if "=" in spec.command[0]:
+            raise SessionError(f"cannot start {spec.name} in tmux: '=' in the program name")
+        if self.is_live(spec.name):
+            raise SessionError(f"session {spec.name} is already running")
+        log = log_path(self.state_dir, spec)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        target = f"={tmux_name(spec.name)}:"
+        assignments = [f"{key}={value}" for key, value in spec.env.items()]
+        pipe = "cat >> " + shlex.quote(str(log.absolute()))
+        result = self._tmux(
+            ["new-session", "-d", "-s", tmux_name(spec.name),
+             "-c", str(spec.cwd.absolute()).replace("#", "##"),
+             "--", "env", "--", *assignments, *spec.command],
+            ["set-option", "-w", "-t", target, "remain-on-exit", "off"],
+            ["pipe-pane", "-t", target, pipe.replace("#", "##")])
+        if result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["unknown error"])[0]
+            raise SessionError(f"tmux could not start {spec.name}: {reason}")
+        write_record(record_path(self.state_dir, spec.name),
+                     {"started_at": datetime.now(UTC).isoformat(), "command": spec.command,
+                      "log": str(log)})
+
+    def is_live(self, name: str) -> bool:
+        return self._tmux(["has-session", "-t", f"={tmux_name(name)}"]).returncode == 0
+
+    def stop(self, name: str) -> None:
+        self._tmux(["kill-session", "-t", f"={tmux_name(name)}"])
+        record_path(self.state_dir, name).unlink(missing_ok=True)
+
+    def send(self, name: str, text: str) -> bool:
+        """Type `text` and press Enter; True once the text is seen on the pane (within ~2 s)."""
+        if not self.is_live(name):
+            return False
+        target = f"={tmux_name(name)}:"
+        text = printable(text)
+        tail = _squeeze(text)[-TAIL_CHARS:]
+        before = self._count(target, tail)
+        for start in range(0, len(text), CHUNK):
+            chunk = text[start:start + CHUNK]
+            if self._tmux(["send-keys", "-t", target, "-l", "--", chunk]).returncode != 0:
+                return False
+        seen = not tail or self._wait_for(target, tail, before)
+        return self._tmux(["send-keys", "-t", target, "Enter"]).returncode == 0 and seen
+
+    def _count(self, target: str, tail: str) -> int:
+        screen = self._tmux(["capture-pane", "-p", "-J", "-t", target]).stdout
+        return _squeeze(screen).count(tail) if tail else 0
+
+    def _wait_for(self, target: str, tail: str, before: int) -> bool:
+        deadline = time.monotonic() + CONFIRM_SECONDS
+        while time.monotonic() < deadline:
+            if self._count(target, tail) > before:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def peek(self, name: str, lines: int = 50) -> str:
+        """The pane's last lines while live, else the tail of the session's log."""
+        result = self._tmux(["capture-pane", "-p", "-J", "-t", f"={tmux_name(name)}:",
+                             "-S", f"-{lines}"])
+        if result.returncode == 0:
+            return last_lines(result.stdout, lines)
+        return tail_log(recorded_log(self.state_dir, name), lines)
+
+    def names(self) -> list[str]:
+        result = self._tmux(["list-sessions", "-F", "#{session_name}"])
+        if result.returncode != 0:
+            return []
+        return sorted(line.replace("+", ".") for line in result.stdout.splitlines() if line)

@@ -1,0 +1,126 @@
+"""The town: a git repository with its own ledger (prefix `hq`), `town.toml` and its rigs.
+
+Layout (local-only state lives under the town's git dir, never committed):
+
+    <town>/town.toml            config: rigs, runtimes, role -> runtime choices
+    <town>/.beads-routes.json   bead-id prefix -> ledger, so ids resolve anywhere in the town
+    <town>/mayor/ deacon/       working dirs of the town-level agents
+    <town>/<rig>/               one directory per rig (see gt.rig)
+    <town>/.git/gt/             sessions, logs, queued nudges
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from beads import Ledger
+from beads.errors import NotInitialized
+from beads.gitdir import ROUTES_FILE
+from gt import tomlfile
+from gt.agents import Address, ensure_agent
+from gt.errors import GtError
+from gt.git import commit_all, git
+
+TOWN_FILE = "town.toml"
+TOWN_PREFIX = "hq"
+GITIGNORE = "# rigs' clones, worktrees and sandboxes are local to each machine\n" \
+            "*/.repo.git/\n*/refinery/\n*/polecats/\n*/crew/\n"
+
+
+class Town:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.config: dict[str, Any] = tomlfile.load(self.root / TOWN_FILE)
+
+    # ------------------------------------------------------------------ finding
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Town:
+        """The town around `start` ($GT_TOWN, else the current directory)."""
+        env = os.environ.get("GT_TOWN")
+        here = Path(start or env or os.getcwd()).resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / TOWN_FILE).is_file() and (candidate / ".git").exists():
+                return cls(candidate)
+        raise GtError(f"not in a town: {here} (make one with `gt install <dir>`)")
+
+    @classmethod
+    def install(cls, path: Path, name: str | None = None) -> Town:
+        """Make a town at `path`; an existing town is left as it is."""
+        root = path.resolve()
+        if (root / TOWN_FILE).is_file() and (root / ".git").exists():
+            town = cls(root)
+            town._ensure_ledger()
+            return town
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise GtError(f"refusing to install a town in {root}: the directory is not empty "
+                          "and is not a town")
+        root.mkdir(parents=True, exist_ok=True)
+        git("init", "-q", "-b", "main", str(root))
+        config = {"town": {"name": name or root.name, "default_agent": "scripted"}}
+        tomlfile.save(root / TOWN_FILE, config)
+        (root / ".gitignore").write_text(GITIGNORE)
+        (root / ROUTES_FILE).write_text(json.dumps({TOWN_PREFIX: "."}, indent=2) + "\n")
+        for agent_dir in ("mayor", "deacon"):
+            (root / agent_dir).mkdir(exist_ok=True)
+            (root / agent_dir / ".gitkeep").touch()
+        commit_all(root, "gt install: new town")
+        town = cls(root)
+        town._ensure_ledger()
+        return town
+
+    def _ensure_ledger(self) -> None:
+        ledger = Ledger.init(self.root, TOWN_PREFIX, actor="gt")
+        for role in ("mayor", "deacon"):
+            ensure_agent(ledger, Address(role))
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("town", {}).get("name", self.root.name))
+
+    @property
+    def state_dir(self) -> Path:
+        path = self.root / ".git" / "gt"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def socket(self) -> str:
+        """The tmux socket name of this town: one server per town."""
+        return "gt-" + hashlib.sha1(str(self.root).encode()).hexdigest()[:10]
+
+    def ledger(self, actor: str | None = None) -> Ledger:
+        try:
+            return Ledger(self.root, actor or "gt")
+        except NotInitialized as exc:
+            raise GtError(f"the town's ledger is missing: {exc.message}") from None
+
+    def save(self, message: str) -> None:
+        tomlfile.save(self.root / TOWN_FILE, self.config)
+        commit_all(self.root, message)
+
+    def rig_names(self) -> list[str]:
+        return sorted(self.config.get("rigs", {}))
+
+    def set_route(self, prefix: str, target: str | None) -> None:
+        path = self.root / ROUTES_FILE
+        routes = json.loads(path.read_text()) if path.exists() else {}
+        if target is None:
+            routes.pop(prefix, None)
+        else:
+            routes[prefix] = target
+        path.write_text(json.dumps(routes, indent=2, sort_keys=True) + "\n")
+
+    def ledger_for(self, bead_id: str, actor: str | None = None) -> Ledger:
+        """The ledger that a bead id's prefix routes to."""
+        prefix = bead_id.split("-", 1)[0]
+        routes = json.loads((self.root / ROUTES_FILE).read_text())
+        if prefix not in routes:
+            raise GtError(f"no ledger in this town for prefix {prefix!r} ({bead_id})")
+        return Ledger(self.root / routes[prefix], actor or "gt")

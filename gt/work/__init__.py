@@ -1,0 +1,1 @@
+"""The work loop: sling, hook, done, handoff, mail, nudge, convoys and prime."""

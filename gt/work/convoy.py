@@ -1,0 +1,65 @@
+"""Convoys: beads (type convoy, in the town's ledger) that track a batch of work.
+
+A convoy `tracks` beads of any rig's ledger; when every tracked bead is closed the convoy
+lands: it is closed and its owner gets mail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from beads.errors import BeadsError
+from beads.query import Filters
+from gt.town import Town
+from gt.work import mail
+
+
+def create(town: Town, name: str, bead_ids: list[str], owner: str = mail.OVERSEER,
+           actor: str = "gt") -> dict[str, Any]:
+    for bead_id in bead_ids:
+        town.ledger_for(bead_id).get(bead_id)
+    return town.ledger(actor).create(name, issue_type="convoy", owner=owner,
+                                     deps=[("tracks", b) for b in bead_ids])
+
+
+def tracked(convoy: dict[str, Any]) -> list[str]:
+    return [d["depends_on_id"] for d in convoy.get("dependencies", []) if d["type"] == "tracks"]
+
+
+def status(town: Town, convoy_id: str) -> dict[str, Any]:
+    convoy = town.ledger().get(convoy_id)
+    beads = []
+    for bead_id in tracked(convoy):
+        try:
+            bead = town.ledger_for(bead_id).get(bead_id)
+            beads.append({"id": bead_id, "title": bead["title"], "status": bead["status"],
+                          "assignee": bead.get("assignee"), "mr_state": bead.get("mr_state")})
+        except BeadsError as exc:
+            beads.append({"id": bead_id, "title": None, "status": "missing",
+                          "error": exc.message})
+    done = sum(1 for b in beads if b["status"] == "closed")
+    return {"id": convoy["id"], "title": convoy["title"], "status": convoy["status"],
+            "owner": convoy.get("owner"), "closed": done, "total": len(beads), "beads": beads}
+
+
+def open_convoys(town: Town) -> list[dict[str, Any]]:
+    return town.ledger().list(Filters(types=["convoy"], include_closed=False), limit=None)
+
+
+def tracking(town: Town, bead_id: str) -> list[dict[str, Any]]:
+    return [c for c in open_convoys(town) if bead_id in tracked(c)]
+
+
+def land_ready(town: Town, bead_id: str) -> list[str]:
+    """Land every open convoy that tracks `bead_id` and whose beads are now all closed."""
+    landed = []
+    for convoy in tracking(town, bead_id):
+        state = status(town, convoy["id"])
+        if state["total"] and state["closed"] == state["total"]:
+            town.ledger("gt").close([convoy["id"]], reason="landed: every tracked bead closed",
+                                    force=True)
+            mail.send(town, "gt", convoy.get("owner") or mail.OVERSEER,
+                      f"Convoy landed: {convoy['title']}",
+                      f"All {state['total']} beads of {convoy['id']} are closed.")
+            landed.append(convoy["id"])
+    return landed

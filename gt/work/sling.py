@@ -1,0 +1,188 @@
+"""`gt sling`: put a bead on a worker's hook in ONE ledger commit, then start or wake it.
+
+The commit hooks the bead (status hooked, assignee the agent) and sets the agent's
+`hook_bead`; the check that the agent is free happens inside the compare-and-swap plan, so two
+slings racing for one idle polecat cannot both win it. Also `unsling`/`release` and the hook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from beads import Ledger
+from beads.errors import BeadsError, NotFound
+from beads.model import INFRA_TYPES
+from beads.store import Intent
+from beads.view import View
+from gt.agents import POLECAT_NAMES, Address, ensure_agent
+from gt.errors import GtError
+from gt.rig import Rig
+from gt.town import Town
+from gt.whoami import agent_ledger
+from gt.work import convoy as convoys
+
+
+@dataclass
+class Slung:
+    bead: str
+    agent: str
+    branch: str | None
+    convoy: str | None
+    wake: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"bead": self.bead, "agent": self.agent, "branch": self.branch,
+                "convoy": self.convoy, "wake": self.wake}
+
+
+class Busy(GtError):
+    code = "agent_busy"
+
+
+def _polecats(ledger: Ledger, rig: str) -> list[dict[str, Any]]:
+    from beads.query import Filters
+
+    agents = ledger.list(Filters(types=["agent"]), sort="id", limit=None)
+    return [a for a in agents if a.get("role") == "polecat" and a.get("rig") == rig]
+
+
+def pick_polecat(rig: Rig, ledger: Ledger) -> Address:
+    """An idle polecat of the rig, or a new one named from the pool."""
+    polecats = _polecats(ledger, rig.name)
+    for agent in polecats:
+        if agent.get("agent_state", "idle") == "idle" and not agent.get("hook_bead"):
+            return Address.parse(agent["title"])
+    taken = {Address.parse(a["title"]).name for a in polecats}
+    for name in POLECAT_NAMES:
+        if name not in taken:
+            return Address("polecat", rig.name, name)
+    number = len(taken) + 1
+    while f"polecat{number}" in taken:
+        number += 1
+    return Address("polecat", rig.name, f"polecat{number}")
+
+
+def _resolve_bead(town: Town, ledger: Ledger, bead_ref: str) -> str:
+    try:
+        return ledger.resolve(bead_ref)
+    except NotFound:
+        prefix = bead_ref.split("-", 1)[0]
+        if prefix != ledger.prefix and "-" in bead_ref:
+            raise GtError(f"{bead_ref} lives in another ledger than the agent's "
+                          f"({ledger.prefix}-*): sling a bead to an agent of its own rig") \
+                from None
+        raise
+
+
+def hook_plan(bead_id: str, agent_id: str, address: Address, force: bool,
+              args: str | None) -> Any:
+    def plan(view: View) -> tuple[list[Intent], Any]:
+        bead = view.live(bead_id)
+        agent = view.live(agent_id)
+        if bead is None or agent is None:
+            raise NotFound(f"no bead {bead_id if bead is None else agent_id!r}")
+        if bead["status"] == "closed":
+            raise GtError(f"{bead_id} is closed; reopen it before slinging")
+        if bead.get("issue_type") in INFRA_TYPES:
+            raise GtError(f"{bead_id} is a {bead['issue_type']} bead, not work")
+        holder = bead.get("assignee")
+        if bead["status"] in ("hooked", "in_progress") and holder and holder != str(address) \
+                and not force:
+            raise GtError(f"{bead_id} is already on {holder}'s hook (use --force to re-sling)")
+        if agent.get("hook_bead") and agent["hook_bead"] != bead_id:
+            raise Busy(f"{address} already has {agent['hook_bead']} on its hook")
+        intents = []
+        if holder and holder != str(address) and bead["status"] in ("hooked", "in_progress"):
+            previous = _agent_id_for(view, holder)
+            if previous is not None:
+                intents.append(Intent("update", previous,
+                                      {"set": {"hook_bead": None, "agent_state": "idle"}}))
+        fields: dict[str, Any] = {"status": "hooked", "assignee": str(address)}
+        if args:
+            fields["sling_args"] = args
+        intents.append(Intent("update", bead_id, {"set": fields}))
+        intents.append(Intent("update", agent_id,
+                              {"set": {"hook_bead": bead_id, "agent_state": "working"}}))
+        return intents, None
+
+    return plan
+
+
+def _agent_id_for(view: View, address_text: str) -> str | None:
+    try:
+        address = Address.parse(address_text)
+    except GtError:
+        return None
+    agent_id = address.bead_id(view.snap.meta["prefix"])
+    return agent_id if view.live(agent_id) is not None else None
+
+
+def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
+          force: bool = False, convoy: bool = True, runtime: str | None = None,
+          actor: str = "gt", start: bool = True) -> Slung:
+    if target in town.rig_names():
+        rig: Rig | None = Rig(town, target)
+        address = None
+    else:
+        address = Address.parse(target)
+        rig = Rig(town, address.rig) if address.rig else None
+    ledger = rig.ledger(actor) if rig else town.ledger(actor)
+    bead_id = _resolve_bead(town, ledger, bead_ref)
+    for _attempt in range(len(POLECAT_NAMES) + 1):
+        chosen = address or pick_polecat(rig, ledger)  # type: ignore[arg-type]
+        agent = ensure_agent(ledger, chosen, runtime)
+        branch = None
+        if chosen.role == "polecat" and rig is not None:
+            branch = f"polecat/{chosen.name}/{bead_id}"
+            rig.add_worktree(rig.polecat_dir(str(chosen.name)), branch)
+        try:
+            ledger.write_plan(f"sling {bead_id} to {chosen}",
+                              hook_plan(bead_id, agent["id"], chosen, force, args))
+            break
+        except Busy:
+            if address is not None:
+                raise
+    else:
+        raise GtError(f"no free polecat in {target}")
+    convoy_id = None
+    if convoy and not convoys.tracking(town, bead_id):
+        title = ledger.get(bead_id)["title"]
+        convoy_id = convoys.create(town, f"Convoy: {title}"[:500], [bead_id], actor=actor)["id"]
+    wake = "not started"
+    if start:
+        from gt.launch import wake as wake_agent
+
+        wake = wake_agent(town, chosen, runtime)
+    return Slung(bead_id, str(chosen), branch, convoy_id, wake)
+
+
+def hooked(town: Town, address: Address) -> dict[str, Any] | None:
+    """The bead on the agent's hook, or None."""
+    ledger = agent_ledger(town, address)
+    try:
+        agent = ledger.get(address.bead_id(ledger.prefix))
+    except NotFound:
+        return None
+    bead_id = agent.get("hook_bead")
+    if not bead_id:
+        return None
+    try:
+        return ledger.get(bead_id)
+    except BeadsError:
+        return None
+
+
+def unsling(town: Town, address: Address, actor: str = "gt", reopen: bool = True) -> str:
+    """Take the bead off the agent's hook; the bead goes back to open (unassigned)."""
+    ledger = agent_ledger(town, address, actor)
+    agent_id = address.bead_id(ledger.prefix)
+    agent = ledger.get(agent_id)
+    bead_id = agent.get("hook_bead")
+    if not bead_id:
+        raise GtError(f"{address} has nothing on its hook")
+    changes: dict[str, dict[str, Any]] = {agent_id: {"hook_bead": None, "agent_state": "idle"}}
+    if reopen:
+        changes[bead_id] = {"status": "open", "assignee": None}
+    ledger.update_many(f"unsling {bead_id} from {address}", changes)
+    return bead_id

@@ -1,0 +1,42 @@
+"""Helpers for gt tests: a sample project repository and running `gt` as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+GT = [sys.executable, "-m", "gt"]
+BD = [sys.executable, "-m", "beads"]
+
+
+def make_project(path: Path) -> Path:
+    """A small git repository with one commit on main."""
+    path.mkdir(parents=True)
+    (path / "app.py").write_text("VALUE = 1\n")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=path, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "initial"], cwd=path, check=True)
+    return path
+
+
+def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None,
+        check: bool = True) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, **(env or {})}
+    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=full,
+                            timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} failed ({result.returncode}):\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+def gt(cwd: Path, *args: str, env: dict[str, str] | None = None,
+       check: bool = True) -> subprocess.CompletedProcess[str]:
+    return run([*GT, *args], cwd, env, check)
+
+
+def bd(cwd: Path, *args: str, env: dict[str, str] | None = None,
+       check: bool = True) -> subprocess.CompletedProcess[str]:
+    return run([*BD, *args], cwd, env, check)

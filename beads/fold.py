@@ -97,6 +97,14 @@ def _add_comment(doc: Doc, event: Event, comment: dict[str, Any]) -> None:
                  lambda c: c["id"] == cid)
 
 
+def highest_lamport(doc: Doc | None) -> int:
+    """The newest lamport tick any register of the document has seen."""
+    if doc is None:
+        return 0
+    clocks = [*doc.get("_clock", {}).values(), *doc.get("_removed", {}).values()]
+    return max((int(c[0]) for c in clocks), default=0)
+
+
 def new_doc(bead_id: str) -> Doc:
     return {"id": bead_id, "labels": [], "dependencies": [], "comments": [],
             "_clock": {}, "_removed": {}}

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from beads.errors import InvalidInput
+from beads.model import check_utf8
 
 _BAD_ACTOR = re.compile(r"[\x00-\x1f\x7f-\x9f<>\u2028\u2029]")
 
@@ -14,7 +15,7 @@ _BAD_ACTOR = re.compile(r"[\x00-\x1f\x7f-\x9f<>\u2028\u2029]")
 def check_actor(actor: str) -> str:
     if not actor or not actor.strip() or len(actor) > 200 or _BAD_ACTOR.search(actor):
         raise InvalidInput(f"invalid actor {actor!r}: printable text without '<' or '>'")
-    return actor
+    return check_utf8(actor, "the actor")
 
 
 def resolve_actor(explicit: str | None, config: Any) -> tuple[str, str]:

@@ -22,7 +22,7 @@ def check_id(bead_id: str) -> str:
     """Refuse ids that could escape the tree or break a terminal: '/', '..', spaces, controls."""
     if not isinstance(bead_id, str) or not bead_id:
         raise InvalidInput("empty bead id")
-    if len(bead_id) > MAX_ID or not ID_RE.match(bead_id):
+    if len(bead_id) > MAX_ID or not ID_RE.match(bead_id) or not bead_id.isascii():
         raise InvalidInput(f"invalid bead id {bead_id!r}: use letters, digits, '-', '_' "
                            "and single dots between parts")
     return bead_id

@@ -29,7 +29,7 @@ from beads.errors import (
 from beads.events import Event, make_event
 from beads.identity import resolve_actor
 from beads.ids import check_dep_target, check_id, check_prefix, child_id, mint
-from beads.model import DERIVED_FIELDS, parse_time
+from beads.model import DERIVED_FIELDS, check_utf8, parse_time
 from beads.overlay import Overlay
 from beads.reader import Reader
 from beads.store import Intent, Plan, Store
@@ -56,7 +56,7 @@ def check_label(label: str) -> str:
     if not isinstance(label, str) or not label.strip() or len(label) > 100 \
             or _BAD_LABEL.search(label):
         raise InvalidInput(f"invalid label {label!r}: 1-100 printable characters, no commas")
-    return label
+    return check_utf8(label, "the label")
 
 
 class Ledger:
@@ -140,10 +140,13 @@ class Ledger:
         except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
             pass
         when = parse_time(as_of, "--as-of").timestamp()
-        for commit in self.repo.walk(tip, pygit2.enums.SortMode.TIME):
+        commit = self.repo[tip]
+        while True:
             if commit.commit_time <= when:
                 return commit
-        raise NotFound(f"the ledger has no commit as old as {as_of}")
+            if not commit.parents:
+                raise NotFound(f"the ledger has no commit as old as {as_of}")
+            commit = commit.parents[0]
 
     def list(self, filters: query.Filters | None = None, sort: str = "priority",
              reverse: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
@@ -214,10 +217,11 @@ class Ledger:
         ts = now_iso()
         with self.overlay.lock:
             docs: dict[str, dict[str, Any]] = {}
-            for n, intent in enumerate(intents, start=1):
-                event = make_event(intent.op, intent.bead, self.actor, ts, lamport + n,
-                                   intent.data)
+            for intent in intents:
                 before = docs.get(intent.bead) or self.overlay.get(intent.bead)
+                # Wisp writes never advance the ledger's clock: tick past the wisp's own.
+                lamport = max(lamport, fold.highest_lamport(before)) + 1
+                event = make_event(intent.op, intent.bead, self.actor, ts, lamport, intent.data)
                 docs[intent.bead] = fold.apply(before, event)
             self.overlay.write(docs)
 
@@ -503,6 +507,7 @@ class Ledger:
     def comment(self, partial: str, text: str) -> dict[str, Any]:
         if not text or not text.strip():
             raise InvalidInput("a comment needs text")
+        check_utf8(text, "the comment")
         bead_id = self.resolve(partial)
 
         def plan(view: View) -> tuple[list[Intent], Any]:
@@ -588,13 +593,15 @@ class Ledger:
     # wisps -----------------------------------------------------------------
 
     def wisp_ids(self) -> list[str]:
+        """Ids in the overlay (readable or not) that are not committed beads."""
         snap = self.store.snapshot()
-        return sorted(doc_id for doc_id in self.overlay.read()[0] if snap.doc(doc_id) is None)
+        ids = {path.rsplit("/", 1)[-1].removesuffix(".json") for path, _ in self.overlay.entries()}
+        return sorted(i for i in ids if snap.doc(i) is None)
 
     def burn(self, partials: Iterable[str]) -> list[str]:
         """Forget wisps for good: nothing about them was ever committed."""
-        ids = self.resolve_many(partials)
         wisps = set(self.wisp_ids())
+        ids = [p if p in wisps else self.resolve(p) for p in partials]
         for bead_id in ids:
             if bead_id not in wisps:
                 raise InvalidInput(f"{bead_id} is not a wisp")
@@ -609,6 +616,7 @@ class Ledger:
         wisp = self.overlay.get(bead_id) or {}
 
         def plan(view: View) -> tuple[list[Intent], Any]:
+            view.promoting.add(bead_id)
             return [Intent("create", bead_id, _recreate_data(wisp))], bead_id
 
         self._write(f"promote {bead_id}", plan)

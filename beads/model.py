@@ -86,9 +86,19 @@ def parse_priority(value: Any) -> int:
     return int(text)
 
 
+def check_utf8(text: str, what: str) -> str:
+    """Refuse text that cannot be stored as UTF-8 (undecodable bytes from the command line)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{what} is not valid UTF-8") from None
+    return text
+
+
 def check_title(title: Any) -> str:
     if not isinstance(title, str) or not title.strip():
         raise InvalidInput("a bead needs a non-empty title")
+    check_utf8(title, "the title")
     if len(title) > MAX_TITLE:
         raise InvalidInput(f"title is {len(title)} characters; the limit is {MAX_TITLE}")
     return title
@@ -136,7 +146,7 @@ class Vocabulary:
         if name in TEXT_FIELDS:
             if not isinstance(value, str):
                 raise InvalidInput(f"{name} must be text")
-            return value
+            return check_utf8(value, name)
         if name in TIME_FIELDS:
             if not isinstance(value, str):
                 raise InvalidInput(f"{name} must be a timestamp")
@@ -155,6 +165,8 @@ class Vocabulary:
             return value
         if not EXTRA_FIELD_RE.match(name):
             raise InvalidInput(f"invalid field name {name!r}")
+        if isinstance(value, str):
+            check_utf8(value, name)
         return value
 
 

@@ -95,7 +95,7 @@ class Filters:
 
         if self.status:
             one_of("status", self.status)
-        elif not self.include_closed:
+        elif not self.include_closed and not (self.closed_after or self.closed_before):
             clauses.append("status != 'closed'")
         if self.types:
             one_of("issue_type", self.types)

@@ -13,6 +13,7 @@ import pygit2
 
 from beads import docfile, gitdir, treediff
 from beads.cache import COMMITTED, WISP, Cache, overlay_signature
+from beads.ids import ID_RE, bead_path
 from beads.overlay import Overlay
 
 Progress = Callable[[int, int], None]
@@ -64,13 +65,20 @@ def _refresh_committed(cache: Cache, repo: pygit2.Repository, tip: str,
         for done, (path, blob_id) in enumerate(changes, start=1):
             Cache.drop_junk(db, path)
             bead_id = path.rsplit("/", 1)[-1].removesuffix(".json")
+            # Only the file at a bead's own path speaks for that bead.
+            owns_row = bead_path(bead_id) == path if ID_RE.match(bead_id) else False
             if blob_id is None:
-                Cache.remove(db, bead_id, COMMITTED)
+                if owns_row:
+                    Cache.remove(db, bead_id, COMMITTED)
                 continue
+            obj = repo[blob_id]
             try:
-                docs.append(docfile.decode(path, repo[blob_id].data))
+                if not isinstance(obj, pygit2.Blob):
+                    raise docfile.JunkFile("a directory where a bead file belongs")
+                docs.append(docfile.decode(path, obj.data))
             except docfile.JunkFile as exc:
-                Cache.remove(db, bead_id, COMMITTED)
+                if owns_row:
+                    Cache.remove(db, bead_id, COMMITTED)
                 Cache.put_junk(db, path, COMMITTED, str(exc))
             if len(docs) >= 2000:
                 Cache.put(db, docs, COMMITTED)

@@ -39,11 +39,16 @@ class Report:
                 "problems": self.problems, "junk": self.junk, "cycles": self.cycles}
 
 
+LAYOUT = ("issues", replay.META_PATH, replay.CONFIG_PATH)
+
+
 def _blob(repo: pygit2.Repository, tree: pygit2.Tree, path: str) -> bytes | None:
+    """The file's bytes; None if absent; a marker (never equal to a blob) for a directory."""
     try:
-        return repo[tree[path].id].data
+        obj = repo[tree[path].id]
     except KeyError:
         return None
+    return obj.data if isinstance(obj, pygit2.Blob) else b"\0<tree>"
 
 
 def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None) -> Report:
@@ -89,6 +94,10 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None) -> Rep
         for top in (replay.META_PATH, replay.CONFIG_PATH):
             if previous is None or _blob(repo, previous, top) != _blob(repo, tree, top):
                 touched.add(top)
+        before = treediff.other_entries(repo, previous, LAYOUT)
+        after = treediff.other_entries(repo, tree, LAYOUT)
+        touched |= {path for path in before.keys() | after.keys()
+                    if before.get(path) != after.get(path)}
         diverged = sorted(p for p in touched | expected.keys()
                           if _blob(repo, tree, p) != state.get(p))
         if diverged and report.first_divergence is None:
@@ -110,11 +119,13 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None) -> Rep
 def _compare_tip(repo: pygit2.Repository, tip_tree: pygit2.Tree, state: dict[str, bytes],
                  report: Report) -> None:
     found = set()
-    for path, blob_id in treediff.changed_files(repo, None, tip_tree):
+    for path in sorted(treediff.other_entries(repo, tip_tree, LAYOUT)):
+        report.junk.append(f"{path}: not part of the ledger's layout")
+    for path, _oid in treediff.changed_files(repo, None, tip_tree):
         found.add(path)
         if path not in state:
             report.junk.append(f"{path}: no event created it")
-        elif blob_id is not None and repo[blob_id].data != state[path]:
+        elif _blob(repo, tip_tree, path) != state[path]:
             report.junk.append(f"{path}: differs from the replay of its events")
     missing = sorted(p for p in state if p.startswith("issues/") and p not in found)
     report.junk += [f"{p}: missing from the tip tree" for p in missing]

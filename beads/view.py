@@ -22,6 +22,7 @@ class View:
         self._wisp_ids: set[str] | None = None
         self.new_ids: set[str] = set()
         self.new_wisps: set[str] = set()
+        self.promoting: set[str] = set()
         self.vocab = Vocabulary(snap.config["values"])
 
     @property
@@ -49,6 +50,8 @@ class View:
         return doc if doc is not None and not doc.get("deleted") else None
 
     def is_wisp(self, bead_id: str) -> bool:
+        if bead_id in self.promoting:
+            return False
         if bead_id in self.new_wisps:
             return True
         return bead_id in self.wisp_ids and self.snap.doc(bead_id) is None

@@ -18,24 +18,32 @@ from typing import Any
 from beads import canonical
 from beads.model import SCHEMA_VERSION
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 
-_SCHEMA = """
+# `beads` rows stay narrow (the columns queries filter and sort on); the JSON documents and
+# the search text live in `docs`, read only for the rows a query returns.
+_TABLES = """
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS beads (
     id TEXT PRIMARY KEY, layer INTEGER NOT NULL, status TEXT, priority INTEGER,
     issue_type TEXT, assignee TEXT, owner TEXT, title TEXT, created_at TEXT, updated_at TEXT,
-    closed_at TEXT, defer_until TEXT, ephemeral INTEGER, close_failed INTEGER, parent TEXT,
-    search TEXT, doc BLOB);
+    closed_at TEXT, defer_until TEXT, ephemeral INTEGER, close_failed INTEGER, parent TEXT);
+CREATE TABLE IF NOT EXISTS docs (id TEXT PRIMARY KEY, search TEXT, doc BLOB);
 CREATE TABLE IF NOT EXISTS labels (id TEXT, label TEXT);
 CREATE TABLE IF NOT EXISTS deps (id TEXT, target TEXT, type TEXT, metadata TEXT);
 CREATE TABLE IF NOT EXISTS junk (path TEXT PRIMARY KEY, layer INTEGER, reason TEXT);
-CREATE INDEX IF NOT EXISTS beads_status ON beads(status, priority, created_at);
-CREATE INDEX IF NOT EXISTS labels_id ON labels(id);
-CREATE INDEX IF NOT EXISTS labels_label ON labels(label);
-CREATE INDEX IF NOT EXISTS deps_id ON deps(id);
-CREATE INDEX IF NOT EXISTS deps_target ON deps(target);
 """
+_INDEXES = {
+    "beads_status": "beads(status, priority, created_at)",
+    "beads_parent": "beads(parent)",
+    "labels_id": "labels(id)",
+    "labels_label": "labels(label)",
+    "deps_id": "deps(id)",
+    "deps_target": "deps(target)",
+    "deps_type": "deps(type)",
+}
+_SCHEMA = _TABLES + "".join(f"CREATE INDEX IF NOT EXISTS {name} ON {on};\n"
+                            for name, on in _INDEXES.items())
 
 COMMITTED, WISP = 0, 1
 
@@ -128,8 +136,8 @@ class Cache:
     @staticmethod
     def clear_layer(db: sqlite3.Connection, layer: int) -> None:
         ids = "SELECT id FROM beads WHERE layer=?"
-        db.execute(f"DELETE FROM labels WHERE id IN ({ids})", (layer,))
-        db.execute(f"DELETE FROM deps WHERE id IN ({ids})", (layer,))
+        for table in ("labels", "deps", "docs"):
+            db.execute(f"DELETE FROM {table} WHERE id IN ({ids})", (layer,))
         db.execute("DELETE FROM beads WHERE layer=?", (layer,))
         db.execute("DELETE FROM junk WHERE layer=?", (layer,))
 
@@ -138,9 +146,17 @@ class Cache:
         if db.execute("SELECT 1 FROM beads WHERE id=? AND layer=?",
                       (bead_id, layer)).fetchone() is None:
             return
-        db.execute("DELETE FROM beads WHERE id=?", (bead_id,))
-        db.execute("DELETE FROM labels WHERE id=?", (bead_id,))
-        db.execute("DELETE FROM deps WHERE id=?", (bead_id,))
+        for table in ("beads", "docs", "labels", "deps"):
+            db.execute(f"DELETE FROM {table} WHERE id=?", (bead_id,))
+
+    @classmethod
+    def bulk_load(cls, db: sqlite3.Connection, docs: Iterable[dict[str, Any]]) -> None:
+        """Fill an empty committed layer fast: no per-row checks, indexes built once after."""
+        for name in _INDEXES:
+            db.execute(f"DROP INDEX IF EXISTS {name}")
+        cls.put(db, docs, COMMITTED, fresh=True)
+        for name, on in _INDEXES.items():
+            db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
 
     @staticmethod
     def put_junk(db: sqlite3.Connection, path: str, layer: int, reason: str) -> None:
@@ -151,33 +167,40 @@ class Cache:
         db.execute("DELETE FROM junk WHERE path=?", (path,))
 
     @classmethod
-    def put(cls, db: sqlite3.Connection, docs: Iterable[dict[str, Any]], layer: int) -> None:
-        """Store documents; a committed bead wins over a wisp copy of the same id."""
-        rows, labels, deps = [], [], []
+    def put(cls, db: sqlite3.Connection, docs: Iterable[dict[str, Any]], layer: int,
+            fresh: bool = False) -> None:
+        """Store documents; a committed bead wins over a wisp copy of the same id.
+
+        `fresh` means the layer holds none of these ids yet (a full rebuild): no checks.
+        """
+        rows, texts, labels, deps = [], [], [], []
         for doc in docs:
             bead_id = doc["id"]
-            existing = db.execute("SELECT layer FROM beads WHERE id=?", (bead_id,)).fetchone()
-            if existing is not None:
-                if layer == WISP and existing[0] == COMMITTED:
-                    continue
-                cls.remove(db, bead_id, existing[0])
+            if not fresh:
+                existing = db.execute("SELECT layer FROM beads WHERE id=?",
+                                      (bead_id,)).fetchone()
+                if existing is not None:
+                    if layer == WISP and existing[0] == COMMITTED:
+                        continue
+                    cls.remove(db, bead_id, existing[0])
             if doc.get("deleted"):
                 continue
             view = public_view(doc)
-            search = "\n".join(str(view.get(k) or "") for k in
+            get = view.get
+            search = "\n".join(str(get(k) or "") for k in
                                ("title", "description", "notes", "design",
                                 "acceptance_criteria")).lower()
-            rows.append((bead_id, layer, view.get("status"), view.get("priority"),
-                         view.get("issue_type"), view.get("assignee"), view.get("owner"),
-                         view.get("title"), view.get("created_at"), view.get("updated_at"),
-                         view.get("closed_at"), view.get("defer_until"),
-                         int(bool(view.get("ephemeral")) or layer == WISP),
-                         int(bool(view.get("close_failed"))), view.get("parent"), search,
-                         canonical.dumps(view)))
+            rows.append((bead_id, layer, get("status"), get("priority"), get("issue_type"),
+                         get("assignee"), get("owner"), get("title"), get("created_at"),
+                         get("updated_at"), get("closed_at"), get("defer_until"),
+                         int(bool(get("ephemeral")) or layer == WISP),
+                         int(bool(get("close_failed"))), get("parent")))
+            texts.append((bead_id, search, canonical.dumps(view)))
             labels += [(bead_id, label) for label in view.get("labels", ())]
             deps += [(bead_id, d["depends_on_id"], d["type"],
                       canonical.dumps(d.get("metadata")).decode()) for d in doc["dependencies"]]
-        db.executemany("INSERT OR REPLACE INTO beads VALUES "
-                       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        verb = "INSERT" if fresh else "INSERT OR REPLACE"
+        db.executemany(f"{verb} INTO beads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany(f"{verb} INTO docs VALUES (?,?,?)", texts)
         db.executemany("INSERT INTO labels VALUES (?,?)", labels)
         db.executemany("INSERT INTO deps VALUES (?,?,?,?)", deps)

@@ -152,7 +152,8 @@ def export_records(ledger: Ledger) -> Iterable[dict[str, Any]]:
     """Every live committed bead as Beads' JSONL record, sorted by id."""
     db = ledger.db()
     dependents = dict(db.execute("SELECT target, count(*) FROM deps GROUP BY target"))
-    for (raw,) in db.execute("SELECT doc FROM beads WHERE layer = 0 ORDER BY id"):
+    for (raw,) in db.execute("SELECT d.doc FROM beads b JOIN docs d ON d.id = b.id "
+                             "WHERE b.layer = 0 ORDER BY b.id"):
         bead = canonical.loads(raw)
         bead.pop("schema_version", None)
         for key in ("labels", "dependencies", "comments"):

@@ -192,7 +192,14 @@ class Ledger:
 
     def _write(self, summary: str, plan_fn: PlanFn, require_init: bool = True,
                chunk: int = 0) -> Any:
-        """Plan against tip + overlay; commit the committed beads' events, store the wisps'."""
+        return self._write_docs(summary, plan_fn, require_init, chunk)[0]
+
+    def _write_docs(self, summary: str, plan_fn: PlanFn, require_init: bool = True,
+                    chunk: int = 0) -> tuple[Any, dict[str, dict[str, Any]]]:
+        """Plan against tip + overlay; commit the committed beads' events, store the wisps'.
+
+        Returns the plan's result and every document the write produced, by id.
+        """
         stash: dict[str, Any] = {}
 
         def plan(snap: Any) -> Plan:
@@ -203,15 +210,17 @@ class Ledger:
             committed = [i for i in intents if not view.is_wisp(i.bead)]
             return Plan(summary, committed, result, chunk)
 
-        written = self.store.transact(self.actor, self.email, plan, require_init)
-        if written.commit is not None:
+        def record(written: Any) -> None:
             self.reader.record_commit(str(written.parent) if written.parent else "",
                                       str(written.commit), list(written.batch.docs.values()))
-        if stash.get("wisps"):
-            self._write_wisps(stash["wisps"], stash["lamport"])
-        return written.result
 
-    def _write_wisps(self, intents: list[Intent], lamport: int) -> None:
+        written = self.store.transact(self.actor, self.email, plan, require_init, record)
+        docs = dict(written.batch.docs)
+        if stash.get("wisps"):
+            docs.update(self._write_wisps(stash["wisps"], stash["lamport"]))
+        return written.result, docs
+
+    def _write_wisps(self, intents: list[Intent], lamport: int) -> dict[str, dict[str, Any]]:
         from beads.model import now_iso
 
         ts = now_iso()
@@ -224,6 +233,7 @@ class Ledger:
                 event = make_event(intent.op, intent.bead, self.actor, ts, lamport, intent.data)
                 docs[intent.bead] = fold.apply(before, event)
             self.overlay.write(docs)
+        return docs
 
     @staticmethod
     def _foreign(view: View, dep: dict[str, Any]) -> bool:
@@ -261,17 +271,20 @@ class Ledger:
 
         summary = (f"create {specs[0].title}" if len(specs) == 1
                    else f"create {len(specs)} beads")
-        ids = self._write(summary, plan)
-        db = self.db()
-        return [query.get(db, bead_id) for bead_id in ids]
+        ids, docs = self._write_docs(summary, plan)
+        return [public_view(docs[bead_id]) for bead_id in ids]
 
     def _resolve_spec(self, spec: NewBead) -> NewBead:
         parent = self.resolve(spec.parent) if spec.parent else None
-        prefix = self.prefix
-        deps = [(t, check_dep_target(target) if t == "tracks" and not target.startswith(
-                 prefix + "-") else self.resolve(target)) for t, target in spec.deps]
+        deps = [(t, self._dep_target(t, target)) for t, target in spec.deps]
         return NewBead(spec.title, dict(spec.fields), [check_label(x) for x in spec.labels],
                        deps, parent, spec.ephemeral, spec.bead_id)
+
+    def _dep_target(self, dep_type: str, target: str) -> str:
+        """A `tracks` target of another ledger is kept as given (checked); others resolve."""
+        if dep_type == "tracks" and not target.startswith(self.prefix + "-"):
+            return check_dep_target(target)
+        return self.resolve(target)
 
     def _create_intent(self, view: View, spec: NewBead) -> Intent:
         vocab = view.vocab
@@ -322,7 +335,8 @@ class Ledger:
         count = view.snap.meta["count"] + len(view.new_ids) + len(view.wisp_ids)
         for attempt in range(8):
             bead_id = mint(prefix, count, f"{spec.title}\0{self.actor}", attempt // 2)
-            if bead_id not in view.taken(bead_id) and view.doc(bead_id) is None:
+            if bead_id not in view.new_ids and bead_id not in view.wisp_ids \
+                    and view.snap.doc(bead_id) is None:
                 return bead_id
         raise InvalidInput("could not mint a fresh id; try again")
 

@@ -42,7 +42,7 @@ def resolve(db: sqlite3.Connection, partial: str) -> str:
 
 
 def get(db: sqlite3.Connection, bead_id: str) -> dict[str, Any]:
-    row = db.execute("SELECT doc FROM beads WHERE id=?", (bead_id,)).fetchone()
+    row = db.execute("SELECT doc FROM docs WHERE id=?", (bead_id,)).fetchone()
     if row is None:
         raise NotFound(f"no bead {bead_id!r}")
     return canonical.loads(row[0])
@@ -100,7 +100,7 @@ class Filters:
         if self.types:
             one_of("issue_type", self.types)
         if self.ids:
-            one_of("id", self.ids)
+            one_of("b.id", self.ids)
         for column, op, value in (
                 ("priority", ">=", self.priority_min), ("priority", "<=", self.priority_max),
                 ("assignee", "=", self.assignee), ("parent", "=", self.parent),
@@ -111,14 +111,14 @@ class Filters:
                 clauses.append(f"{column} {op} ?")
                 args.append(value)
         for label in self.labels_all:
-            clauses.append("id IN (SELECT id FROM labels WHERE label = ?)")
+            clauses.append("b.id IN (SELECT id FROM labels WHERE label = ?)")
             args.append(label)
         if self.labels_any:
             marks = ",".join("?" * len(self.labels_any))
-            clauses.append(f"id IN (SELECT id FROM labels WHERE label IN ({marks}))")
+            clauses.append(f"b.id IN (SELECT id FROM labels WHERE label IN ({marks}))")
             args.extend(self.labels_any)
         if self.text:
-            clauses.append("(instr(search, ?) > 0 OR instr(lower(id), ?) > 0)")
+            clauses.append("(instr(d.search, ?) > 0 OR instr(lower(b.id), ?) > 0)")
             args += [self.text.lower(), self.text.lower()]
         if self.wisps_only:
             clauses.append("layer = 1")
@@ -129,16 +129,16 @@ def _order(sort: str, reverse: bool) -> str:
     if sort not in SORTS:
         raise InvalidInput(f"invalid sort {sort!r}: use one of {', '.join(SORTS)}")
     column = {"priority": "priority", "created": "created_at", "updated": "updated_at",
-              "status": "status", "id": "id", "title": "title"}[sort]
+              "status": "status", "id": "b.id", "title": "title"}[sort]
     direction = "DESC" if reverse else "ASC"
-    return f" ORDER BY {column} {direction}, created_at ASC, id ASC"
+    return f" ORDER BY {column} {direction}, created_at ASC, b.id ASC"
 
 
 def list_docs(db: sqlite3.Connection, filters: Filters, sort: str = "priority",
               reverse: bool = False, limit: int | None = None) -> list[bytes]:
     """Matching beads as stored JSON bytes (ready to print)."""
     where, args = filters.where()
-    sql = "SELECT doc FROM beads" + where + _order(sort, reverse)
+    sql = "SELECT d.doc FROM beads b JOIN docs d ON d.id = b.id" + where + _order(sort, reverse)
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [row[0] for row in db.execute(sql, args)]
@@ -213,27 +213,29 @@ def ready(db: sqlite3.Connection, filters: Filters, sort: str = "priority",
     """Open, unblocked, undeferred, non-ephemeral work (machinery types excluded)."""
     if sort not in READY_SORTS:
         raise InvalidInput(f"invalid sort {sort!r}: use one of {', '.join(READY_SORTS)}")
-    held = blockers(db).by_bead
-    now = now_iso()
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS held (id TEXT PRIMARY KEY)")
+    db.execute("DELETE FROM temp.held")
+    db.executemany("INSERT INTO temp.held VALUES (?)", [(i,) for i in blockers(db).by_bead])
     infra = ",".join(f"'{t}'" for t in sorted(INFRA_TYPES))
     where, args = filters.where()
     where = (where + " AND " if where else " WHERE ") + (
-        f"status = 'open' AND ephemeral = 0 AND issue_type NOT IN ({infra}) "
-        "AND (defer_until IS NULL OR defer_until <= ?)")
-    rows = db.execute(f"SELECT id, priority, created_at, doc FROM beads{where}",
-                      [*args, now]).fetchall()
-    rows = [r for r in rows if r[0] not in held]
+        f"b.status = 'open' AND b.ephemeral = 0 AND b.issue_type NOT IN ({infra}) "
+        "AND (b.defer_until IS NULL OR b.defer_until <= ?) "
+        "AND b.id NOT IN (SELECT id FROM temp.held)")
+    args.append(now_iso())
     if sort == "oldest":
-        rows.sort(key=lambda r: (r[2] or "", r[0]))
+        order = " ORDER BY b.created_at, b.id"
     elif sort == "hybrid":
         recent = (datetime.now(UTC) - timedelta(hours=48)).strftime("%Y-%m-%dT%H:%M:%S")
-        rows.sort(key=lambda r: (0, r[1], r[2] or "", r[0]) if (r[2] or "") >= recent
-                  else (1, 0, r[2] or "", r[0]))
+        order = (" ORDER BY (b.created_at < ?), CASE WHEN b.created_at < ? THEN 0 "
+                 "ELSE b.priority END, b.created_at, b.id")
+        args += [recent, recent]
     else:
-        rows.sort(key=lambda r: (r[1], r[2] or "", r[0]))
+        order = " ORDER BY b.priority, b.created_at, b.id"
+    sql = f"SELECT d.doc FROM beads b JOIN docs d ON d.id = b.id{where}{order}"
     if limit:
-        rows = rows[:limit]
-    return [r[3] for r in rows]
+        sql += f" LIMIT {int(limit)}"
+    return [row[0] for row in db.execute(sql, args)]
 
 
 def deps_of(db: sqlite3.Connection, bead_id: str) -> list[tuple[str, str]]:

@@ -68,7 +68,7 @@ class Reader:
         """After a write: move the cache along if it reflected the commit's parent."""
         try:
             with self.cache.transaction() as db:
-                if Cache._get(db, "tip") != parent:
+                if (Cache._get(db, "tip") or "") != parent:
                     return
                 Cache.put(db, docs, COMMITTED)
                 Cache.set(db, "tip", commit)

@@ -7,7 +7,9 @@ whenever the overlay file changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pygit2
 
@@ -60,6 +62,11 @@ def _refresh_committed(cache: Cache, repo: pygit2.Repository, tip: str,
         old_tree = _tree_of(repo, cached)
         if old_tree is None:
             Cache.clear_layer(db, COMMITTED)
+            Cache.clear_layer(db, WISP)
+            Cache.set(db, "overlay", "")
+            Cache.bulk_load(db, _all_docs(db, repo, new_tree, progress))
+            Cache.set(db, "tip", tip)
+            return
         changes = list(treediff.changed_files(repo, old_tree, new_tree))
         docs = []
         for done, (path, blob_id) in enumerate(changes, start=1):
@@ -87,3 +94,19 @@ def _refresh_committed(cache: Cache, repo: pygit2.Repository, tip: str,
                 progress(done, len(changes))
         Cache.put(db, docs, COMMITTED)
         Cache.set(db, "tip", tip)
+
+
+def _all_docs(db: sqlite3.Connection, repo: pygit2.Repository, tree: pygit2.Tree | None,
+              progress: Progress | None) -> Iterator[dict[str, Any]]:
+    """Every readable bead document of the tree; junk goes to the junk table."""
+    changes = list(treediff.changed_files(repo, None, tree))
+    for done, (path, blob_id) in enumerate(changes, start=1):
+        obj = repo[blob_id] if blob_id is not None else None
+        try:
+            if not isinstance(obj, pygit2.Blob):
+                raise docfile.JunkFile("a directory where a bead file belongs")
+            yield docfile.decode(path, obj.data)
+        except docfile.JunkFile as exc:
+            Cache.put_junk(db, path, COMMITTED, str(exc))
+        if progress is not None and done % 5000 == 0:
+            progress(done, len(changes))

@@ -116,8 +116,13 @@ class Store:
         return Snapshot(self.repo, tip if tip is not None else self.tip())
 
     def transact(self, actor: str, email: str, plan: Callable[[Snapshot], Plan],
-                 require_init: bool = True) -> Written:
-        """Run `plan` against the tip and commit its events; replan whenever the tip moved."""
+                 require_init: bool = True,
+                 on_commit: Callable[[Written], None] | None = None) -> Written:
+        """Run `plan` against the tip and commit its events; replan whenever the tip moved.
+
+        `on_commit` runs while the lock is still held, so the next local writer's commit
+        cannot land before it (the cache is moved along there).
+        """
         with locks.exclusive(self.dirs.state_dir / "ledger.lock"):
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 snap = self.snapshot()
@@ -136,7 +141,10 @@ class Store:
                         time.sleep(random.uniform(0, 0.002 * min(attempt, 20)))
                         continue
                     raise StorageError(f"cannot write the ledger: {exc}") from None
-                return Written(commit, snap.tip, events, batch, planned.result, attempt)
+                written = Written(commit, snap.tip, events, batch, planned.result, attempt)
+                if on_commit is not None:
+                    on_commit(written)
+                return written
         raise StorageError(f"the ledger kept moving: gave up after {MAX_ATTEMPTS} attempts")
 
     def _commit_chain(self, snap: Snapshot, signature: pygit2.Signature, planned: Plan,

@@ -14,6 +14,13 @@ def write_tree(repo: pygit2.Repository, base: pygit2.Tree | None,
 
     Only the subtrees on changed paths are rebuilt; the rest are shared with `base`.
     """
+    built = _build(repo, base, changes)
+    return built if built is not None else repo.TreeBuilder().write()
+
+
+def _build(repo: pygit2.Repository, base: pygit2.Tree | None,
+           changes: dict[str, bytes | None]) -> pygit2.Oid | None:
+    """The rebuilt tree's id, or None when it ends up empty (so its parent drops it)."""
     direct: dict[str, bytes | None] = {}
     nested: dict[str, dict[str, bytes | None]] = {}
     for path, data in changes.items():
@@ -30,15 +37,15 @@ def write_tree(repo: pygit2.Repository, base: pygit2.Tree | None,
         else:
             builder.insert(name, repo.create_blob(data), BLOB)
     for name, sub_changes in nested.items():
-        entry = base[name] if base is not None and name in base else None
-        sub_base = repo[entry.id] if entry is not None and entry.type_str == "tree" else None
-        sub_id = write_tree(repo, sub_base, sub_changes)
-        if len(repo[sub_id]) == 0:
-            if builder.get(name) is not None:
+        entry = builder.get(name)
+        sub_base = repo[entry.id] if entry is not None and entry.filemode == TREE else None
+        sub_id = _build(repo, sub_base, sub_changes)
+        if sub_id is None:
+            if entry is not None:
                 builder.remove(name)
         else:
             builder.insert(name, sub_id, TREE)
-    return builder.write()
+    return builder.write() if len(builder) else None
 
 
 def read_blob(repo: pygit2.Repository, tree: pygit2.Tree | None, path: str) -> bytes | None:

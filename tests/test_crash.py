@@ -156,7 +156,8 @@ def _cached_wisps(repo: Path) -> dict[str, bytes]:
     reader = Reader(gitdir.find(repo))
     try:
         return {row[0]: bytes(row[1]) for row in
-                reader.current().execute("SELECT id, doc FROM beads WHERE layer=1")}
+                reader.current().execute("SELECT b.id, d.doc FROM beads b JOIN docs d "
+                                         "ON d.id = b.id WHERE b.layer=1")}
     finally:
         reader.db.close()
 

@@ -95,6 +95,7 @@ def cache_state(db: Any) -> dict[str, Any]:
     """Everything the cache holds about beads, in a comparable form."""
     return {
         "beads": sorted(db.execute("SELECT * FROM beads ORDER BY id").fetchall()),
+        "docs": sorted(db.execute("SELECT * FROM docs ORDER BY id").fetchall()),
         "labels": sorted(db.execute("SELECT id, label FROM labels").fetchall()),
         "deps": sorted(db.execute("SELECT id, target, type, metadata FROM deps").fetchall()),
         "junk": sorted(db.execute("SELECT * FROM junk").fetchall()),
@@ -104,4 +105,5 @@ def cache_state(db: Any) -> dict[str, Any]:
 def committed_views(db: Any) -> dict[str, bytes]:
     """The committed-layer rows of a cache connection (id -> stored view bytes)."""
     return {row[0]: bytes(row[1]) for row in
-            db.execute("SELECT id, doc FROM beads WHERE layer=0")}
+            db.execute("SELECT b.id, d.doc FROM beads b JOIN docs d ON d.id = b.id "
+                       "WHERE b.layer=0")}

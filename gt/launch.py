@@ -43,10 +43,11 @@ def start(town: Town, address: Address, runtime_name: str | None = None,
     """Start the agent's session (an error if it is already live)."""
     runtime = presets.choose(town.config, address.role, runtime_name)
     settings = town.state_dir / "runtime" / f"{address.session}.json"
-    argv, env = presets.build(runtime, town.config, beacon(address), settings)
+    cwd = workdir(town, address)
+    argv, env = presets.build(runtime, town.config, beacon(address), settings, cwd)
     log = town.state_dir / "logs" / f"{address.session}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    spec = SessionSpec(name=address.session, command=argv, cwd=workdir(town, address),
+    spec = SessionSpec(name=address.session, command=argv, cwd=cwd,
                        env={**agent_env(town, address), **env}, log=log)
     backend(town, no_tmux).start(spec)
     return runtime.name

@@ -34,7 +34,7 @@ def prime(from_hook: bool, address: str | None) -> None:
     agent = _agent(address)
     context = prime_mod.context(town, agent)
     if from_hook:
-        ledger = agent_ledger(town, agent)
+        ledger = agent_ledger(town, agent, str(agent))
         agent_id = agent.bead_id(ledger.prefix)
         state = "working" if context["hook"] else "idle"
         if ledger.get(agent_id).get("agent_state") != state:

@@ -98,7 +98,8 @@ def claude_settings(path: Path) -> Path:
     def hook(command: str) -> list[dict[str, Any]]:
         return [{"hooks": [{"type": "command", "command": command}]}]
 
-    settings = {"hooks": {"SessionStart": hook(f"{gt} prime --hook"),
+    settings = {"skipDangerousModePermissionPrompt": True,
+                "hooks": {"SessionStart": hook(f"{gt} prime --hook"),
                           "PreCompact": hook(f"{gt} prime"),
                           "UserPromptSubmit": hook(f"{gt} mail check --inject")}}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,8 +107,30 @@ def claude_settings(path: Path) -> Path:
     return path
 
 
-def build(runtime: Runtime, config: dict[str, Any], beacon: str,
-          settings_path: Path) -> tuple[list[str], dict[str, str]]:
+def trust_folder(folder: Path) -> None:
+    """Mark `folder` trusted in Claude Code's own config, as its trust dialog would, so a
+    session started unattended is not stopped by the question before its hooks run."""
+    base = os.environ.get("CLAUDE_CONFIG_DIR")
+    path = Path(base) / ".claude.json" if base else Path.home() / ".claude.json"
+    try:
+        data = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        return
+    if not isinstance(data, dict):
+        return
+    project = data.setdefault("projects", {}).setdefault(str(folder.resolve()), {})
+    if project.get("hasTrustDialogAccepted") is True:
+        return
+    project["hasTrustDialogAccepted"] = True
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=2)
+    os.replace(tmp, path)
+
+
+def build(runtime: Runtime, config: dict[str, Any], beacon: str, settings_path: Path,
+          cwd: Path | None = None) -> tuple[list[str], dict[str, str]]:
     """The argv and extra environment that start `runtime`, checked to be runnable."""
     argv = list(runtime.command)
     if shutil.which(argv[0]) is None and not Path(argv[0]).is_file():
@@ -124,6 +147,8 @@ def build(runtime: Runtime, config: dict[str, Any], beacon: str,
                               "root; if this machine is a disposable sandbox, opt in with "
                               "`gt config set runtimes.claude.is_sandbox true`")
             env["IS_SANDBOX"] = "1"
+        if cwd is not None:
+            trust_folder(cwd)
     if runtime.prompt == "arg":
         argv.append(beacon)
     elif runtime.prompt.startswith("flag:"):

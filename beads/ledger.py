@@ -371,8 +371,8 @@ class Ledger:
                         if x in doc["labels"]]
             return intents, bead_id
 
-        self._write(f"{'claim' if claim else 'update'} {bead_id}", plan)
-        return self.get(bead_id)
+        _, docs = self._write_docs(f"{'claim' if claim else 'update'} {bead_id}", plan)
+        return public_view(docs[bead_id]) if bead_id in docs else self.get(bead_id)
 
     def update_many(self, summary: str, changes: dict[str, dict[str, Any]]) -> None:
         """Set fields on several beads in one commit (ids must be exact)."""

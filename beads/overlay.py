@@ -40,6 +40,8 @@ class Overlay:
         return pygit2.Index(str(self.path))
 
     def entries(self) -> list[tuple[str, pygit2.Oid]]:
+        if not self.path.exists():
+            return []
         return [(entry.path, entry.id) for entry in self._index()]
 
     def read(self) -> tuple[dict[str, dict[str, Any]], list[str]]:

@@ -94,6 +94,7 @@ class Cache:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")
+        db.execute("PRAGMA temp_store=MEMORY")
         if db.execute("SELECT name FROM sqlite_master WHERE name='kv'").fetchone() is None:
             db.executescript(_SCHEMA)
             db.execute("INSERT OR REPLACE INTO kv VALUES ('version', ?)", (CACHE_VERSION,))

@@ -172,19 +172,20 @@ def blockers(db: sqlite3.Connection) -> Blockers:
         gate = _gate(metadata)
         if children and (open_children if gate == "all" else open_children == len(children)):
             held[bead].append((target, f"waits for {gate} children"))
-    children_of: dict[str, list[str]] = defaultdict(list)
-    for child, parent in db.execute(
-            "SELECT id, parent FROM beads WHERE parent IS NOT NULL AND status != 'closed'"):
-        children_of[parent].append(child)
     frontier = list(held)
     while frontier:
-        parent = frontier.pop()
-        for child in children_of.get(parent, ()):
-            if not any(reason == "parent blocked" for _, reason in held.get(child, ())):
-                fresh = child not in held
-                held[child].append((parent, "parent blocked"))
-                if fresh:
+        level, frontier = frontier, []
+        for start in range(0, len(level), 500):
+            chunk = level[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for child, parent in db.execute(
+                    f"SELECT id, parent FROM beads WHERE parent IN ({marks}) "
+                    "AND status != 'closed'", chunk):
+                if any(reason == "parent blocked" for _, reason in held.get(child, ())):
+                    continue
+                if child not in held:
                     frontier.append(child)
+                held[child].append((parent, "parent blocked"))
     return Blockers(dict(held))
 
 

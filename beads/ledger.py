@@ -266,7 +266,7 @@ class Ledger:
         specs = [self._resolve_spec(spec) for spec in specs]
 
         def plan(view: View) -> tuple[list[Intent], Any]:
-            intents = [self._create_intent(view, spec) for spec in specs]
+            intents = [self.plan_create(view, spec) for spec in specs]
             return intents, [i.bead for i in intents]
 
         summary = (f"create {specs[0].title}" if len(specs) == 1
@@ -286,7 +286,9 @@ class Ledger:
             return check_dep_target(target)
         return self.resolve(target)
 
-    def _create_intent(self, view: View, spec: NewBead) -> Intent:
+    def plan_create(self, view: View, spec: NewBead) -> Intent:
+        """The create event for `spec`, checked against `view` (for callers of write_plan
+        that create beads together with other changes in one commit)."""
         vocab = view.vocab
         fields: dict[str, Any] = {"title": vocab.field("title", spec.title)}
         for name, value in spec.fields.items():

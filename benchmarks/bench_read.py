@@ -1,0 +1,116 @@
+"""Read latency of whole `bd` processes on a warm cache.
+
+At 20k beads by default, `bd ready --json` and `bd list --json` run as subprocesses in the
+repository after one warming run has brought the read cache up to date. Each is timed about
+15 times, interleaved with two baselines from the same run: an interpreter doing nothing
+(`python -c pass`) and one importing pygit2. Target: 80 ms or less per command (median).
+It also runs `python -X importtime -m beads ready --json` once to check that the warm read
+path never imports pygit2, and reports what importing the CLI costs.
+Processes run as an installed copy would: with bytecode caching on (kept in a scratch
+directory), whatever the calling environment says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+from common import (
+    ACTOR,
+    Fixtures,
+    Row,
+    arguments,
+    median,
+    pick_sizes,
+    print_table,
+    size_label,
+)
+
+TARGET_MS = 80.0
+
+
+def bd_command() -> list[str]:
+    """The installed `bd` script next to this interpreter, else `python -m beads`."""
+    script = Path(sys.executable).parent / "bd"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "beads"]
+
+
+def process_env(pycache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "BD_ACTOR": ACTOR, "PYTHONPYCACHEPREFIX": str(pycache)}
+
+
+def run_once(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, bytes, bytes]:
+    """Wall seconds for one process, with its stdout and stderr."""
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=True)
+    return time.perf_counter() - started, done.stdout, done.stderr
+
+
+def import_report(cwd: Path, env: dict[str, str]) -> tuple[int, float]:
+    """pygit2 modules imported by a warm `bd ready`, and the CLI's cumulative import ms."""
+    command = [sys.executable, "-X", "importtime", "-m", "beads", "ready", "--json"]
+    _, _, err = run_once(command, cwd, env)
+    pygit2_modules, cli_us = 0, 0
+    for line in err.decode().splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = (part.strip() for part in line[12:].split("|"))
+        if name.split(".")[0] == "pygit2":
+            pygit2_modules += 1
+        if name == "beads.cli.main":
+            cli_us = int(cumulative)
+    return pygit2_modules, cli_us / 1000
+
+
+def run(args: argparse.Namespace, fixtures: Fixtures) -> list[Row]:
+    sizes = pick_sizes(args, [20000], [5000])
+    repeats = 7 if args.quick else 15
+    bd = bd_command()
+    cases = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "python -c 'import pygit2'": [sys.executable, "-c", "import pygit2"],
+        "bd ready --json": [*bd, "ready", "--json"],
+        "bd list --json": [*bd, "list", "--json"],
+    }
+    env = process_env(fixtures.scratch())
+    rows: list[Row] = []
+    for size in sizes:
+        path = fixtures.ledger(size)
+        for name, command in cases.items():
+            _, out, _ = run_once(command, path, env)
+            if name.startswith("bd ") and not orjson.loads(out):
+                raise RuntimeError(f"`{name}` printed no beads")
+        samples: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(repeats):
+            for name, command in cases.items():
+                samples[name].append(run_once(command, path, env)[0] * 1000)
+        start = median(samples["python -c pass"])
+        tag = f"@{size_label(size)}"
+        for name in cases:
+            value = median(samples[name])
+            bd_case = name.startswith("bd ")
+            rows.append(Row("read", f"{name} {tag}", value, "ms", start, "python -c pass",
+                            f"<= {TARGET_MS:.0f} ms" if bd_case else "",
+                            value <= TARGET_MS if bd_case else None))
+        modules, cli_ms = import_report(path, env)
+        rows.append(Row("read", f"pygit2 modules imported by warm bd ready {tag}", modules, "",
+                        target="0", ok=modules == 0))
+        rows.append(Row("read", f"import beads.cli.main (cumulative) {tag}", cli_ms, "ms"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments(__doc__, argv)
+    with Fixtures() as fixtures:
+        rows = run(args, fixtures)
+        print_table(fixtures.setup_rows() + rows, "read latency (median per process)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -51,7 +51,7 @@ class Rig:
         return self.path / "polecats" / name
 
     def ledger(self, actor: str | None = None) -> Ledger:
-        return Ledger(self.repo, actor or "gt")
+        return self.town.open_ledger(self.repo, actor)
 
     def gates(self) -> dict[str, str]:
         return dict(self.settings.get("gates", {}))
@@ -91,6 +91,9 @@ class Rig:
         ledger = rig.ledger()
         for role in ("witness", "refinery"):
             ensure_agent(ledger, Address(role, name))
+        from gt.reactor.run import start_cursors
+
+        start_cursors(town)
         return rig
 
     def remove(self) -> None:

@@ -35,6 +35,7 @@ class Town:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.config: dict[str, Any] = tomlfile.load(self.root / TOWN_FILE)
+        self._ledgers: dict[tuple[str, str], Ledger] = {}
 
     # ------------------------------------------------------------------ finding
 
@@ -74,9 +75,12 @@ class Town:
         return town
 
     def _ensure_ledger(self) -> None:
+        from gt.reactor.run import start_cursors
+
         ledger = Ledger.init(self.root, TOWN_PREFIX, actor="gt")
         for role in ("mayor", "deacon"):
             ensure_agent(ledger, Address(role))
+        start_cursors(self)
 
     # ------------------------------------------------------------------ state
 
@@ -95,9 +99,16 @@ class Town:
         """The tmux socket name of this town: one server per town."""
         return "gt-" + hashlib.sha1(str(self.root).encode()).hexdigest()[:10]
 
+    def open_ledger(self, path: Path, actor: str | None = None) -> Ledger:
+        """A ledger of this town, opened once per path and actor for this process."""
+        key = (str(path), actor or "gt")
+        if key not in self._ledgers:
+            self._ledgers[key] = Ledger(path, actor or "gt")
+        return self._ledgers[key]
+
     def ledger(self, actor: str | None = None) -> Ledger:
         try:
-            return Ledger(self.root, actor or "gt")
+            return self.open_ledger(self.root, actor)
         except NotInitialized as exc:
             raise GtError(f"the town's ledger is missing: {exc.message}") from None
 
@@ -123,4 +134,4 @@ class Town:
         routes = json.loads((self.root / ROUTES_FILE).read_text())
         if prefix not in routes:
             raise GtError(f"no ledger in this town for prefix {prefix!r} ({bead_id})")
-        return Ledger(self.root / routes[prefix], actor or "gt")
+        return self.open_ledger(self.root / routes[prefix], actor)

@@ -10,6 +10,7 @@ import click
 from beads.cli.output import safe
 from gt.agents import Address
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
+from gt.cli.reactor_cmds import start_reactor
 from gt.errors import GtError
 from gt.launch import agent_env, backend, start
 from gt.refinery.engine import Outcome
@@ -120,9 +121,11 @@ def mq_list(rig_name: str) -> None:
 @json_option
 @handles_errors
 def up() -> None:
-    """Start the town's standing sessions: each rig's Refinery (and the Mayor if configured)."""
+    """Start the town's standing sessions: the reactor, each rig's Refinery (and the Mayor
+    if a runtime is chosen for it)."""
     town = ctx().town()
-    started = [f"{r.name}/refinery" for r in rigs(town) if start_refinery(town, r)]
+    started = ["reactor"] if start_reactor(town) else []
+    started += [f"{r.name}/refinery" for r in rigs(town) if start_refinery(town, r)]
     if town.config.get("agents", {}).get("mayor"):
         mayor = Address("mayor")
         if not backend(town).is_live(mayor.session):

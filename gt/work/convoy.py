@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from beads.errors import BeadsError
+from beads.ledger import NewBead
 from beads.query import Filters
+from beads.store import Intent
+from beads.view import View
 from gt.town import Town
 from gt.work import mail
 
@@ -47,19 +50,49 @@ def open_convoys(town: Town) -> list[dict[str, Any]]:
 
 
 def tracking(town: Town, bead_id: str) -> list[dict[str, Any]]:
-    return [c for c in open_convoys(town) if bead_id in tracked(c)]
+    """Open convoys that track `bead_id` (found through the dependency index)."""
+    from beads import query
+
+    ledger = town.ledger()
+    db = ledger.db()
+    convoys = []
+    for convoy_id, kind in query.dependents_of(db, bead_id):
+        if kind == "tracks":
+            convoy = query.get(db, convoy_id)
+            if convoy.get("issue_type") == "convoy" and convoy["status"] != "closed":
+                convoys.append(convoy)
+    return convoys
 
 
 def land_ready(town: Town, bead_id: str) -> list[str]:
-    """Land every open convoy that tracks `bead_id` and whose beads are now all closed."""
+    """Land every open convoy that tracks `bead_id` and whose beads are now all closed.
+
+    Closing the convoy and mailing its owner are one ledger commit, made only while the
+    convoy is still open: however often this runs for one close (the Refinery and the reactor
+    both call it), the convoy lands once.
+    """
     landed = []
     for convoy in tracking(town, bead_id):
         state = status(town, convoy["id"])
-        if state["total"] and state["closed"] == state["total"]:
-            town.ledger("gt").close([convoy["id"]], reason="landed: every tracked bead closed",
-                                    force=True)
-            mail.send(town, "gt", convoy.get("owner") or mail.OVERSEER,
-                      f"Convoy landed: {convoy['title']}",
-                      f"All {state['total']} beads of {convoy['id']} are closed.")
+        if state["total"] and state["closed"] == state["total"] and _land(town, convoy, state):
             landed.append(convoy["id"])
     return landed
+
+
+def _land(town: Town, convoy: dict[str, Any], state: dict[str, Any]) -> bool:
+    ledger = town.ledger("gt")
+    owner = mail.check_recipient(convoy.get("owner") or mail.OVERSEER)
+    note = NewBead(title=f"Convoy landed: {convoy['title']}"[:500],
+                   fields={"issue_type": "message", "assignee": owner, "sender": "gt",
+                           "description": f"All {state['total']} beads of {convoy['id']} "
+                                          "are closed."},
+                   labels=["unread"])
+
+    def plan(view: View) -> tuple[list[Intent], Any]:
+        current = view.live(convoy["id"])
+        if current is None or current["status"] == "closed":
+            return [], False
+        return [Intent("close", convoy["id"], {"reason": "landed: every tracked bead closed"}),
+                ledger.plan_create(view, note)], True
+
+    return bool(ledger.write_plan(f"land convoy {convoy['id']}", plan))

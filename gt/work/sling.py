@@ -152,8 +152,12 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
     wake = "not started"
     if start:
         from gt.launch import wake as wake_agent
+        from gt.reactor.run import running_pid
 
-        wake = wake_agent(town, chosen, runtime)
+        if running_pid(town) is not None and runtime is None:
+            wake = "the reactor wakes it"
+        else:
+            wake = wake_agent(town, chosen, runtime)
     return Slung(bead_id, str(chosen), branch, convoy_id, wake)
 
 

@@ -1,0 +1,107 @@
+"""`gt reactor` and `gt feed`: the process that turns commits into actions, and its view."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import click
+import orjson
+
+from beads.cli.output import emit_json, safe
+from gt.agents import Address
+from gt.cli.common import ctx, echo, handles_errors, json_option, show
+from gt.launch import agent_env, backend
+from gt.reactor import feed as town_feed
+from gt.reactor.run import Reactor, running_pid
+from gt.runtimes.presets import tool_command
+from gt.sessions import SessionSpec
+from gt.town import Town
+
+SESSION = "gt-reactor"
+
+
+def start_reactor(town: Town) -> bool:
+    """Start the reactor as a session of the town; False if one is already running."""
+    if running_pid(town) is not None:
+        return False
+    log = town.state_dir / "logs" / "reactor.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    backend(town).start(SessionSpec(name=SESSION, command=[*tool_command(), "reactor", "run"],
+                                    cwd=town.root, env=agent_env(town, Address("deacon")),
+                                    log=log))
+    return True
+
+
+@click.group()
+def reactor() -> None:
+    """The reactor: wakes agents, wakes Refineries and lands convoys as commits land."""
+
+
+@reactor.command("run")
+@handles_errors
+def reactor_run() -> None:
+    """Run the reactor in the foreground (one per town)."""
+    town = ctx().town()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    echo(f"reactor for {town.root} (pid {os.getpid()})")
+    Reactor(town, log=lambda text: click.echo(safe(text))).run()
+
+
+@reactor.command("start")
+@handles_errors
+def reactor_start() -> None:
+    started = start_reactor(ctx().town())
+    echo("reactor started" if started else "the reactor is already running")
+
+
+@reactor.command("stop")
+@handles_errors
+def reactor_stop() -> None:
+    town = ctx().town()
+    backend(town).stop(SESSION)
+    pid = running_pid(town)
+    if pid and pid > 0:
+        os.kill(pid, signal.SIGTERM)
+    echo("reactor stopped")
+
+
+@reactor.command("status")
+@json_option
+@handles_errors
+def reactor_status() -> None:
+    pid = running_pid(ctx().town())
+    show({"running": pid is not None, "pid": pid},
+         lambda: echo(f"reactor running (pid {pid})" if pid else "reactor not running"))
+
+
+@click.command()
+@click.option("--since", default="1h", show_default=True, help="30m, 2h, 1d or a date.")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing events as they land.")
+@json_option
+@handles_errors
+def feed(since: str, follow: bool) -> None:
+    """The town's events, one line each, from the ledgers' history."""
+    town = ctx().town()
+    rows = town_feed.history(town, town_feed.parse_since(since))
+
+    def emit(row: dict) -> None:  # type: ignore[type-arg]
+        if ctx().json:
+            sys.stdout.write(orjson.dumps(row).decode() + "\n")
+            sys.stdout.flush()
+        else:
+            click.echo(safe(town_feed.line(row)))
+
+    if ctx().json and not follow:
+        emit_json(rows)
+        return
+    for row in rows:
+        emit(row)
+    if follow:
+        town_feed.follow(town, emit)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(reactor)
+    group.add_command(feed)

@@ -1,0 +1,106 @@
+"""What each event calls for, and carrying it out.
+
+| event                                   | effect                                          |
+| --------------------------------------- | ----------------------------------------------- |
+| an agent's `hook_bead` set              | start its session, or nudge it if live          |
+| a message created for an agent          | nudge it if live (its next prime shows the mail) |
+| a bead's `mr_state` becomes pending     | start the rig's Refinery if it is not running   |
+| a bead closed                           | land the convoys that now have every bead closed |
+
+Effects of one scan are coalesced per target: a burst of a thousand events makes one wake
+and one nudge per agent, one Refinery start per rig.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from beads.errors import BeadsError
+from beads.events import Event
+from gt.agents import Address
+from gt.errors import GtError
+from gt.town import Town
+
+
+@dataclass
+class Effect:
+    kind: str
+    target: str
+    keys: list[str] = field(default_factory=list)
+    count: int = 0
+
+
+def _set_fields(event: Event) -> dict[str, Any]:
+    return dict(event.data.get("set") or {}) if event.op == "update" else {}
+
+
+def classify(event: Event, agent_address: Callable[[str], str | None],
+             ledger_name: str) -> list[tuple[str, str]]:
+    """(kind, target) pairs this event calls for."""
+    out: list[tuple[str, str]] = []
+    changes = _set_fields(event)
+    if changes.get("hook_bead"):
+        address = agent_address(event.bead)
+        if address:
+            out.append(("wake", address))
+    if event.op == "create":
+        fields = event.data.get("fields") or {}
+        if fields.get("issue_type") == "message" and fields.get("assignee"):
+            out.append(("mail", str(fields["assignee"])))
+    if changes.get("mr_state") == "pending" and ledger_name != "town":
+        out.append(("refinery", ledger_name))
+    if event.op == "close" or changes.get("status") == "closed":
+        out.append(("land", event.bead))
+    return out
+
+
+def coalesce(items: list[tuple[Event, str, str]]) -> list[Effect]:
+    """One effect per (kind, target), carrying the keys of every event it stands for."""
+    effects: dict[tuple[str, str], Effect] = {}
+    for event, kind, target in items:
+        effect = effects.setdefault((kind, target), Effect(kind, target))
+        effect.keys.append(f"{event.eid}:{kind}:{target}")
+        effect.count += 1
+    return list(effects.values())
+
+
+def perform(town: Town, effect: Effect) -> str:
+    """Carry out one effect; returns a line for the log."""
+    from gt.launch import backend, wake
+    from gt.work import convoy
+    from gt.work.nudge import nudge
+
+    if effect.kind == "wake":
+        address = Address.parse(effect.target)
+        return f"wake {address}: {wake(town, address)}"
+    if effect.kind == "mail":
+        if effect.target == "overseer":
+            return "mail for the overseer"
+        address = Address.parse(effect.target)
+        if not backend(town).is_live(address.session):
+            return f"mail for {address}: not live, it reads mail at its next prime"
+        plural = "s" if effect.count > 1 else ""
+        result = nudge(town, address, f"You have {effect.count} new message{plural}: "
+                                      "run `gt mail inbox`.", "gt")
+        return f"mail for {address}: nudge {result}"
+    if effect.kind == "refinery":
+        from gt.cli.refinery_cmds import start_refinery
+        from gt.rig import Rig
+
+        started = start_refinery(town, Rig(town, effect.target))
+        return f"refinery of {effect.target}: {'started' if started else 'already running'}"
+    if effect.kind == "land":
+        landed = convoy.land_ready(town, effect.target)
+        return f"closed {effect.target}: " + (f"landed {', '.join(landed)}" if landed
+                                               else "no convoy to land")
+    raise GtError(f"unknown effect {effect.kind!r}")
+
+
+def safely(town: Town, effect: Effect) -> str:
+    try:
+        return perform(town, effect)
+    except (BeadsError, OSError) as exc:
+        message = exc.message if isinstance(exc, BeadsError) else str(exc)
+        return f"{effect.kind} {effect.target} failed: {message}"

@@ -1,0 +1,225 @@
+"""The reactor's loop: watch the town's refs, read new events, carry out their effects.
+
+Any signal (a file event under a ledger's git dir, a hook's poke, a timer every few
+seconds as a safety net) only means "look now": the reactor re-reads every ledger's tip and
+handles the events between its cursor and the tip. One reactor runs per town; a file lock
+says which process it is.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pygit2
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from beads.errors import BeadsError
+from gt.errors import GtError
+from gt.reactor import handlers
+from gt.reactor.scan import LedgerRef, events_since, ledgers, tip
+from gt.reactor.state import State
+from gt.town import Town
+
+DEBOUNCE = 0.002
+MAX_DEBOUNCE = 0.02
+SAFETY_POLL = 5.0
+MAIL_NUDGE_GAP = 3.0
+# A scan handles at most this many commits per ledger before saving its cursor, so a
+# long burst makes progress that survives a kill.
+BATCH_COMMITS = 50
+
+
+def lock_path(town: Town) -> Path:
+    return town.state_dir / "reactor.lock"
+
+
+def running_pid(town: Town) -> int | None:
+    """The pid of the town's live reactor, or None."""
+    path = lock_path(town)
+    if not path.exists():
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        text = path.read_text().strip()
+        return int(text) if text.isdigit() else -1
+    finally:
+        os.close(fd)
+    return None
+
+
+class _Signal(FileSystemEventHandler):
+    def __init__(self, wake: threading.Event) -> None:
+        self.wake = wake
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self.wake.set()
+
+
+class Reactor:
+    def __init__(self, town: Town, log: Callable[[str], None] = print) -> None:
+        self.town = town
+        self.log = log
+        self.state = State(town.state_dir / "reactor")
+        self.wake = threading.Event()
+        self.repos: dict[str, pygit2.Repository] = {}
+        self.observer = Observer()
+        self.watched: set[str] = set()
+        self._lock_fd: int | None = None
+        self.last_mail_nudge: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def acquire(self) -> None:
+        path = lock_path(self.town)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise GtError(f"a reactor is already running for this town (pid "
+                          f"{running_pid(self.town)})") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Catch up, then react until `stop` is set (or forever)."""
+        self.acquire()
+        stop = stop or threading.Event()
+        self._watch_all()
+        self.observer.start()
+        try:
+            self.scan()
+            while not stop.is_set():
+                if self.wake.wait(SAFETY_POLL):
+                    self._settle()
+                if stop.is_set():
+                    break
+                self._watch_all()
+                self.scan()
+        finally:
+            self.observer.stop()
+            self.observer.join(timeout=2)
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+
+    def _settle(self) -> None:
+        """Let a burst finish (a few milliseconds) so it is handled in one scan."""
+        deadline = time.monotonic() + MAX_DEBOUNCE
+        self.wake.clear()
+        while time.monotonic() < deadline:
+            time.sleep(DEBOUNCE)
+            if not self.wake.is_set():
+                return
+            self.wake.clear()
+
+    def _watch_all(self) -> None:
+        handler = _Signal(self.wake)
+        for ledger in ledgers(self.town):
+            for path, recursive in ((ledger.git_dir, False), (ledger.git_dir / "refs", True),
+                                    (ledger.git_dir / "beads", False)):
+                path.mkdir(parents=True, exist_ok=True)
+                if str(path) not in self.watched:
+                    self.observer.schedule(handler, str(path), recursive=recursive)
+                    self.watched.add(str(path))
+
+    # ------------------------------------------------------------------ reacting
+
+    def _repo(self, ledger: LedgerRef) -> pygit2.Repository:
+        if ledger.name not in self.repos:
+            self.repos[ledger.name] = pygit2.Repository(str(ledger.git_dir))
+        return self.repos[ledger.name]
+
+    def scan(self) -> int:
+        """Handle every event past the cursors; returns how many events were seen."""
+        items: list[tuple[handlers.Event, str, str]] = []
+        moved: dict[str, str] = {}
+        for ledger in ledgers(self.town):
+            repo = self._repo(ledger)
+            head = tip(repo)
+            cursor = self.state.cursors.get(ledger.name)
+            if head is None or head == cursor:
+                continue
+            names = self._agent_names(ledger)
+            commits = events_since(repo, cursor, head)
+            seen: list[pygit2.Oid] = []
+            for commit, event in commits:
+                if commit.id != (seen[-1] if seen else None):
+                    if len(seen) == BATCH_COMMITS:
+                        break
+                    seen.append(commit.id)
+                items += [(event, kind, target) for kind, target in
+                          handlers.classify(event, names, ledger.name)]
+            moved[ledger.name] = str(seen[-1]) if seen else head
+            if str(moved[ledger.name]) != head:
+                self.wake.set()
+        for effect in handlers.coalesce(items):
+            if all(key in self.state.done for key in effect.keys):
+                continue
+            if self._too_soon(effect):
+                outcome = f"mail for {effect.target}: nudged less than {MAIL_NUDGE_GAP:g}s ago"
+            else:
+                outcome = handlers.safely(self.town, effect)
+            self.log(f"{_stamp()} {outcome}")
+            for key in effect.keys:
+                self.state.record(key)
+        if moved:
+            self.state.cursors.update(moved)
+            self.state.save_cursors()
+            self.state.clear_journal()
+        return len(items)
+
+    def _too_soon(self, effect: handlers.Effect) -> bool:
+        """Mail nudges to one agent at most every few seconds: the agent reads all its new
+        mail at once, so a burst of messages is one nudge."""
+        if effect.kind != "mail":
+            return False
+        now = time.monotonic()
+        if now - self.last_mail_nudge.get(effect.target, -MAIL_NUDGE_GAP) < MAIL_NUDGE_GAP:
+            return True
+        self.last_mail_nudge[effect.target] = now
+        return False
+
+    def _agent_names(self, ledger: LedgerRef) -> Callable[[str], str | None]:
+        """Agent bead id -> its address (the bead's title), read lazily from the ledger."""
+        cache: dict[str, str | None] = {}
+
+        def lookup(bead_id: str) -> str | None:
+            if bead_id not in cache:
+                try:
+                    bead = self.town.open_ledger(ledger.git_dir).get(bead_id)
+                except BeadsError:
+                    bead = {}
+                cache[bead_id] = bead.get("title") if bead.get("issue_type") == "agent" \
+                    else None
+            return cache[bead_id]
+
+        return lookup
+
+
+def start_cursors(town: Town) -> None:
+    """Point a new ledger's cursor at its current tip, so a reactor started later handles
+    everything after this moment (called when a town or rig is made)."""
+    state = State(town.state_dir / "reactor")
+    changed = False
+    for ledger in ledgers(town):
+        if ledger.name not in state.cursors:
+            head = tip(pygit2.Repository(str(ledger.git_dir)))
+            if head:
+                state.cursors[ledger.name] = head
+                changed = True
+    if changed:
+        state.save_cursors()
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%H:%M:%S.%f")[:-3]

@@ -16,6 +16,7 @@ from typing import Any
 
 from beads import Ledger
 from beads.gitdir import LEDGER_MARKER
+from gt import hooks
 from gt.agents import NAME_RE, Address, ensure_agent
 from gt.errors import GtError
 from gt.git import git, out
@@ -80,6 +81,7 @@ class Rig:
             (path / LEDGER_MARKER).write_text(f"{REPO_DIR}\n")
             git("worktree", "add", "-q", "--detach", str(path / "refinery" / "rig"), branch,
                 cwd=repo)
+            hooks.install(repo)
         except GtError:
             shutil.rmtree(path, ignore_errors=True)
             raise

@@ -20,7 +20,7 @@ from typing import Any
 from beads import Ledger
 from beads.errors import NotInitialized
 from beads.gitdir import ROUTES_FILE
-from gt import tomlfile
+from gt import hooks, tomlfile
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
 from gt.git import commit_all, git
@@ -56,6 +56,7 @@ class Town:
         if (root / TOWN_FILE).is_file() and (root / ".git").exists():
             town = cls(root)
             town._ensure_ledger()
+            hooks.install(root / ".git")
             return town
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise GtError(f"refusing to install a town in {root}: the directory is not empty "
@@ -72,6 +73,7 @@ class Town:
         commit_all(root, "gt install: new town")
         town = cls(root)
         town._ensure_ledger()
+        hooks.install(root / ".git")
         return town
 
     def _ensure_ledger(self) -> None:

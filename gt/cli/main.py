@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from gt.cli import demo_cmd, mail_cmds, reactor_cmds, refinery_cmds, town_cmds, work_cmds
+from gt.cli import (
+    demo_cmd,
+    hooks_cmds,
+    mail_cmds,
+    reactor_cmds,
+    refinery_cmds,
+    town_cmds,
+    work_cmds,
+)
 from gt.cli.common import GtContext
 
 
@@ -18,7 +26,8 @@ def cli(context: click.Context, as_json: bool) -> None:
     context.obj.json = as_json
 
 
-for module in (town_cmds, work_cmds, mail_cmds, refinery_cmds, reactor_cmds, demo_cmd):
+for module in (town_cmds, work_cmds, mail_cmds, refinery_cmds, reactor_cmds, hooks_cmds,
+               demo_cmd):
     module.register(cli)
 
 

@@ -8,6 +8,7 @@ says which process it is.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
@@ -34,6 +35,7 @@ MAIL_NUDGE_GAP = 3.0
 # A scan handles at most this many commits per ledger before saving its cursor, so a
 # long burst makes progress that survives a kill.
 BATCH_COMMITS = 50
+POKE_LIMIT = 1 << 20
 
 
 def lock_path(town: Town) -> Path:
@@ -176,7 +178,16 @@ class Reactor:
             self.state.cursors.update(moved)
             self.state.save_cursors()
             self.state.clear_journal()
+        self._trim_pokes()
         return len(items)
+
+    def _trim_pokes(self) -> None:
+        """The hooks' poke files only say "look now": empty them once they grow."""
+        for ledger in ledgers(self.town):
+            poke = ledger.git_dir / "beads" / "reactor.poke"
+            with contextlib.suppress(FileNotFoundError):
+                if poke.stat().st_size > POKE_LIMIT:
+                    os.truncate(poke, 0)
 
     def _too_soon(self, effect: handlers.Effect) -> bool:
         """Mail nudges to one agent at most every few seconds: the agent reads all its new

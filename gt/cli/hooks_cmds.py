@@ -1,0 +1,77 @@
+"""`gt hooks install|uninstall|status`, and the hidden `gt _hook` the git hook shims run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gt import hooks
+from gt.cli.common import ctx, echo, handles_errors, json_option, show
+
+
+@click.command("_hook", hidden=True,
+               context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("name")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def hook(name: str, args: tuple[str, ...]) -> None:
+    """Run by the git hook shims: poke the reactor when refs moved. Always exits 0."""
+    hooks.run_hook(name, args)
+
+
+@click.group("hooks")
+def hooks_group() -> None:
+    """Git hook shims that tell gt when refs move (in the town's and every rig's repo)."""
+
+
+def _git_dirs() -> list[Path]:
+    return hooks.town_git_dirs(ctx().town())
+
+
+@hooks_group.command("install")
+@json_option
+@handles_errors
+def hooks_install() -> None:
+    """Install the shims (idempotent); an existing hook is kept and still runs first."""
+    done = [{"git_dir": str(git_dir), "done": hooks.install(git_dir)}
+            for git_dir in _git_dirs()]
+    show(done, lambda: [echo(line) for item in done for line in item["done"]])
+
+
+@hooks_group.command("uninstall")
+@json_option
+@handles_errors
+def hooks_uninstall() -> None:
+    """Remove the shims and restore the hooks they replaced."""
+    done = [{"git_dir": str(git_dir), "done": hooks.uninstall(git_dir)}
+            for git_dir in _git_dirs()]
+
+    def human() -> None:
+        lines = [line for item in done for line in item["done"]]
+        for line in lines:
+            echo(line)
+        if not lines:
+            echo("no gt hooks were installed")
+
+    show(done, human)
+
+
+@hooks_group.command("status")
+@json_option
+@handles_errors
+def hooks_status() -> None:
+    """Each repo's hooks: installed, chained (an older hook runs first), foreign or absent."""
+    items = [{"git_dir": str(git_dir), "hooks_dir": str(hooks.hooks_dir(git_dir)),
+              "hooks": hooks.status(git_dir)} for git_dir in _git_dirs()]
+
+    def human() -> None:
+        for item in items:
+            states = "  ".join(f"{name}: {state}" for name, state in item["hooks"].items())
+            echo(f"{item['git_dir']}  {states}")
+
+    show(items, human)
+
+
+def register(group: click.Group) -> None:
+    for command in (hook, hooks_group):
+        group.add_command(command)

@@ -163,3 +163,21 @@ def test_killed_mid_burst_and_restarted_each_event_has_one_effect(town: Path,
     mails = json.loads(gt(town, "mail", "inbox", "overseer", "--json").stdout)
     titles = [m["title"] for m in mails]
     assert len(titles) == 500 and len(set(titles)) == 500
+
+
+def test_feed_shows_the_towns_events(town: Path) -> None:
+    bead = json.loads(bd(town / "proj", "create", "Feed me", "--json").stdout)["id"]
+    gt(town, "mail", "send", "mayor", "-s", "hello")
+    rows = json.loads(gt(town, "feed", "--since", "1h", "--json").stdout)
+    summaries = [(r["ledger"], r["op"], r["bead"]) for r in rows]
+    assert ("proj", "create", bead) in summaries
+    assert any(r["ledger"] == "town" and r["summary"] == "create hello" for r in rows)
+    human = gt(town, "feed", "--since", "1h").stdout.splitlines()
+    assert any("[proj]" in line and line.endswith(": create Feed me") for line in human)
+    assert rows == sorted(rows, key=lambda r: (r["ts"], r["ledger"]))
+
+
+def test_hooks_are_installed_in_every_ledger_of_the_town(town: Path) -> None:
+    status = json.loads(gt(town, "hooks", "status", "--json").stdout)
+    assert [Path(repo["git_dir"]).name for repo in status] == [".git", ".repo.git"]
+    assert all(state == "installed" for repo in status for state in repo["hooks"].values())

@@ -16,7 +16,7 @@ from typing import Any
 
 import pygit2
 
-from beads import canonical, fold, gitdir, query
+from beads import canonical, fold, gitdir, history, query, wisps
 from beads.cache import public_view
 from beads.errors import (
     AlreadyClaimed,
@@ -24,12 +24,11 @@ from beads.errors import (
     GuardError,
     InvalidInput,
     NotFound,
-    NotInitialized,
 )
-from beads.events import Event, make_event
+from beads.events import make_event
 from beads.identity import resolve_actor
 from beads.ids import check_dep_target, check_id, check_prefix, child_id, mint
-from beads.model import DERIVED_FIELDS, check_utf8, parse_time
+from beads.model import DERIVED_FIELDS, check_utf8
 from beads.overlay import Overlay
 from beads.reader import Reader
 from beads.store import Intent, Plan, Store
@@ -112,41 +111,8 @@ class Ledger:
     def show(self, partial: str, as_of: str | None = None) -> dict[str, Any]:
         """A bead with its dependents and comments; `as_of` a commit-ish or a date."""
         if as_of is not None:
-            return self._show_as_of(partial, as_of)
+            return history.show_as_of(self, partial, as_of)
         return query.details(self.db(), partial)
-
-    def _show_as_of(self, partial: str, as_of: str) -> dict[str, Any]:
-        commit = self._commit_at(as_of)
-        bead_id = partial
-        try:
-            bead_id = self.resolve(partial)
-        except NotFound:
-            check_id(partial)
-        doc = self.store.snapshot(commit.id).doc(bead_id)
-        if doc is None or doc.get("deleted"):
-            raise NotFound(f"no bead {bead_id!r} as of {as_of} (commit {str(commit.id)[:10]})")
-        bead = public_view(doc)
-        bead["as_of"] = str(commit.id)
-        return bead
-
-    def _commit_at(self, as_of: str) -> pygit2.Commit:
-        tip = self.store.tip()
-        if tip is None:
-            raise NotInitialized("no ledger here")
-        try:
-            obj = self.repo.revparse_single(as_of)
-            commit = obj.peel(pygit2.Commit)
-            return commit
-        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
-            pass
-        when = parse_time(as_of, "--as-of").timestamp()
-        commit = self.repo[tip]
-        while True:
-            if commit.commit_time <= when:
-                return commit
-            if not commit.parents:
-                raise NotFound(f"the ledger has no commit as old as {as_of}")
-            commit = commit.parents[0]
 
     def list(self, filters: query.Filters | None = None, sort: str = "priority",
              reverse: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
@@ -163,26 +129,7 @@ class Ledger:
 
     def history(self, partial: str) -> list[dict[str, Any]]:
         """Every event about the bead, oldest first, with the commit that recorded it."""
-        try:
-            bead_id = self.resolve(partial)
-        except NotFound:
-            bead_id = check_id(partial)
-        tip = self.store.tip()
-        out: list[dict[str, Any]] = []
-        if tip is None:
-            return out
-        from beads.events import parse_message
-
-        walk = self.repo.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL
-                              | pygit2.enums.SortMode.REVERSE)
-        for commit in walk:
-            for event in parse_message(commit.message):
-                if event.bead == bead_id:
-                    out.append({"commit": str(commit.id), "author": commit.author.name,
-                                "summary": commit.message.split("\n", 1)[0], **event.to_dict()})
-        if not out:
-            raise NotFound(f"no history for {bead_id!r}")
-        return out
+        return history.bead_history(self, partial)
 
     # ----------------------------------------------------------------- writes
 
@@ -608,98 +555,20 @@ class Ledger:
 
     # wisps -----------------------------------------------------------------
 
+    # wisps -------------------------------------------------------------------
+
     def wisp_ids(self) -> list[str]:
         """Ids in the overlay (readable or not) that are not committed beads."""
-        snap = self.store.snapshot()
-        ids = {path.rsplit("/", 1)[-1].removesuffix(".json") for path, _ in self.overlay.entries()}
-        return sorted(i for i in ids if snap.doc(i) is None)
+        return wisps.wisp_ids(self)
 
     def burn(self, partials: Iterable[str]) -> list[str]:
         """Forget wisps for good: nothing about them was ever committed."""
-        wisps = set(self.wisp_ids())
-        ids = [p if p in wisps else self.resolve(p) for p in partials]
-        for bead_id in ids:
-            if bead_id not in wisps:
-                raise InvalidInput(f"{bead_id} is not a wisp")
-        self.overlay.write(dict.fromkeys(ids))
-        return ids
+        return wisps.burn(self, partials)
 
     def promote(self, partial: str) -> dict[str, Any]:
         """Commit a wisp as a durable bead with the same id, then drop it from the overlay."""
-        bead_id = self.resolve(partial)
-        if bead_id not in self.wisp_ids():
-            raise InvalidInput(f"{bead_id} is not a wisp")
-        wisp = self.overlay.get(bead_id) or {}
-
-        def plan(view: View) -> tuple[list[Intent], Any]:
-            view.promoting.add(bead_id)
-            return [Intent("create", bead_id, _recreate_data(wisp))], bead_id
-
-        self._write(f"promote {bead_id}", plan)
-        self.overlay.write({bead_id: None})
-        return self.get(bead_id)
+        return wisps.promote(self, partial)
 
     def squash(self, partial: str, title: str | None = None) -> dict[str, Any]:
         """Commit one digest bead for a wisp and its wisp descendants, then burn them all."""
-        root = self.resolve(partial)
-        wisps = self.wisp_ids()
-        if root not in wisps:
-            raise InvalidInput(f"{root} is not a wisp")
-        db = self.db()
-        family = [root] + [w for w in wisps if w.startswith(root + ".")
-                           or _descends(db, w, root)]
-        docs = [query.get(db, w) for w in dict.fromkeys(family)]
-        lines = [f"- {d['id']} [{d['status']}] {d['title']}"
-                 + (f": {d['close_reason']}" if d.get("close_reason") else "") for d in docs]
-        all_closed = all(d["status"] == "closed" for d in docs)
-        digest = NewBead(title=title or f"Digest: {docs[0]['title']}"[:500],
-                         fields={"description": "\n".join(lines),
-                                 "issue_type": docs[0].get("issue_type", "task")},
-                         labels=["digest"])
-        created = self.create_many([digest])[0]
-        if all_closed:
-            created = self.close([created["id"]], reason="squashed", force=True)[0]
-        self.overlay.write(dict.fromkeys(d["id"] for d in docs))
-        return created
-
-    # maintenance -------------------------------------------------------------
-
-    def events(self) -> list[tuple[str, Event]]:
-        """Every event on the first-parent chain, oldest first, with its commit id."""
-        from beads.events import parse_message
-
-        tip = self.store.tip()
-        if tip is None:
-            return []
-        walk = self.repo.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL
-                              | pygit2.enums.SortMode.REVERSE)
-        return [(str(c.id), e) for c in walk for e in parse_message(c.message)]
-
-
-def _descends(db: sqlite3.Connection, bead_id: str, ancestor: str) -> bool:
-    seen = set()
-    current: str | None = bead_id
-    while current and current not in seen:
-        seen.add(current)
-        row = db.execute("SELECT parent FROM beads WHERE id=?", (current,)).fetchone()
-        current = row[0] if row else None
-        if current == ancestor:
-            return True
-    return False
-
-
-def _recreate_data(doc: dict[str, Any]) -> dict[str, Any]:
-    """A create event's data that rebuilds `doc` (fields, labels, deps, comments)."""
-    fields = {k: v for k, v in doc.items()
-              if not k.startswith("_") and k not in ("id", "labels", "dependencies", "comments")}
-    fields.pop("ephemeral", None)
-    data: dict[str, Any] = {"fields": fields}
-    if doc.get("labels"):
-        data["labels"] = list(doc["labels"])
-    if doc.get("dependencies"):
-        data["deps"] = [{"type": d["type"], "target": d["depends_on_id"],
-                         "created_at": d.get("created_at"), "created_by": d.get("created_by"),
-                         "metadata": d.get("metadata")} for d in doc["dependencies"]]
-    if doc.get("comments"):
-        data["comments"] = list(doc["comments"])
-    return data
+        return wisps.squash(self, partial, title)

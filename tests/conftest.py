@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from beads import Ledger
+from beads.cli.main import cli
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 BD = [sys.executable, "-m", "beads"]
@@ -51,6 +53,19 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def ledger(repo: Path) -> Iterator[Ledger]:
     yield Ledger.init(repo, "gt", actor="alice")
+
+
+def bd_run(repo: Path, *args: str, stdin: str | None = None,
+           actor: str = "alice") -> subprocess.CompletedProcess[str]:
+    """`bd ARGS` in-process through click's CliRunner (fast); shaped like a process result."""
+    result = CliRunner().invoke(cli, ["-C", str(repo), "--actor", actor, *args], input=stdin,
+                                catch_exceptions=False)
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout,
+                                       result.stderr)
+
+
+def tip(repo: Path) -> str:
+    return git(repo, "rev-parse", "refs/heads/beads").strip()
 
 
 def run_bd(cwd: Path, *args: str, stdin: str | None = None, actor: str = "alice",

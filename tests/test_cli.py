@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from beads import Ledger
 from beads.cli.main import cli
-from tests.conftest import git, run_bd
+from tests.conftest import git, run_bd, tip
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -61,10 +61,6 @@ def json_error(repo: Path, *args: str, actor: str = "alice") -> dict[str, Any]:
     error = json.loads(result.stderr)
     assert error["error"] and error["code"]
     return error
-
-
-def tip(repo: Path) -> str:
-    return git(repo, "rev-parse", "refs/heads/beads").strip()
 
 
 def ids(beads: list[dict[str, Any]]) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gt_helpers import bd, gt, make_project, run
+from tests.gt_helpers import bd, gt, make_project, run, wait_for
 
 SCRIPT = {"edits": [{"op": "write", "path": "feature.txt", "content": "done\n"}]}
 
@@ -28,15 +28,6 @@ def new_bead(town: Path, title: str = "Write the feature", script: dict | None =
     meta = json.dumps({"script": script or SCRIPT})
     return json.loads(bd(town / "proj", "create", title, "--metadata", meta,
                          "--json").stdout)["id"]
-
-
-def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
 
 
 def show(town: Path, bead: str) -> dict:

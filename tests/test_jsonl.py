@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from beads.cli.main import cli
-from tests.conftest import FIXTURES, git, run_bd
+from tests.conftest import FIXTURES, bd_run, git, run_bd, tip
 
 FIXTURE = FIXTURES / "beads-issues.jsonl"
 
@@ -23,19 +21,6 @@ FIXTURE = FIXTURES / "beads-issues.jsonl"
 # the fixture's own values are not consistent with the records they sit on (a count that
 # disagrees with the list beside it), so they are left out of the comparison.
 COMPUTED_COUNTS = frozenset({"dependency_count", "dependent_count", "comment_count"})
-
-
-def bd_run(repo: Path, *args: str, stdin: str | None = None,
-           actor: str = "alice") -> subprocess.CompletedProcess[str]:
-    """`bd ARGS` in-process through click's CliRunner (fast); shaped like a process result."""
-    result = CliRunner().invoke(cli, ["-C", str(repo), "--actor", actor, *args], input=stdin,
-                                catch_exceptions=False)
-    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout,
-                                       result.stderr)
-
-
-def tip(repo: Path) -> str:
-    return git(repo, "rev-parse", "refs/heads/beads").strip()
 
 
 def bd_json(repo: Path, *args: str, stdin: str | None = None) -> Any:

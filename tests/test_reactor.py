@@ -18,16 +18,7 @@ from beads import Ledger
 from beads.ledger import NewBead
 from beads.query import Filters
 from gt.town import Town
-from tests.gt_helpers import GT, bd, gt, make_project, run
-
-
-def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
+from tests.gt_helpers import GT, bd, gt, make_project, run, wait_for
 
 
 def start_reactor(town: Path, log: Path) -> subprocess.Popen[bytes]:

@@ -13,25 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from beads import Ledger
-from beads.cli.main import cli
 from beads.ids import bead_path
-from tests.conftest import git, run_bd
-
-
-def bd_run(repo: Path, *args: str, stdin: str | None = None,
-           actor: str = "alice") -> subprocess.CompletedProcess[str]:
-    """`bd ARGS` in-process through click's CliRunner (fast); shaped like a process result."""
-    result = CliRunner().invoke(cli, ["-C", str(repo), "--actor", actor, *args], input=stdin,
-                                catch_exceptions=False)
-    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout,
-                                       result.stderr)
-
-
-def tip(repo: Path) -> str:
-    return git(repo, "rev-parse", "refs/heads/beads").strip()
+from tests.conftest import bd_run, git, run_bd, tip
 
 
 def plumb(repo: Path, index: Path, *args: str, data: bytes | None = None) -> str:

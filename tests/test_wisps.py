@@ -13,22 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from beads import Ledger
-from beads.cli.main import cli
-from tests.conftest import git, run_bd
+from tests.conftest import bd_run, git, run_bd, tip
 
 KEEP_REF = "refs/beads/wisps"
-
-
-def bd_run(repo: Path, *args: str, stdin: str | None = None,
-           actor: str = "alice") -> subprocess.CompletedProcess[str]:
-    """`bd ARGS` in-process through click's CliRunner (fast); shaped like a process result."""
-    result = CliRunner().invoke(cli, ["-C", str(repo), "--actor", actor, *args], input=stdin,
-                                catch_exceptions=False)
-    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout,
-                                       result.stderr)
 
 
 def bd(repo: Path, *args: str, stdin: str | None = None, actor: str = "alice") -> str:
@@ -39,10 +28,6 @@ def bd(repo: Path, *args: str, stdin: str | None = None, actor: str = "alice") -
 
 def bd_json(repo: Path, *args: str, actor: str = "alice") -> Any:
     return json.loads(bd(repo, *args, "--json", actor=actor))
-
-
-def tip(repo: Path) -> str:
-    return git(repo, "rev-parse", "refs/heads/beads").strip()
 
 
 def overlay_entries(repo: Path) -> dict[str, str]:

@@ -73,16 +73,23 @@ def settings() -> Settings:
     return click.get_current_context().find_object(Settings)  # type: ignore[return-value]
 
 
-def json_option(func: F) -> F:
-    """`--json` on a command: machine-readable output, and JSON errors on stderr."""
+def json_option_for(holder: type) -> Callable[[F], F]:
+    """A `--json` option for commands whose context object is a `holder` with a `json`
+    attribute: machine-readable output, and JSON errors on stderr."""
 
-    def turn_on(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-        if value:
-            ctx.find_object(Settings).json = True  # type: ignore[union-attr]
+    def decorate(func: F) -> F:
+        def turn_on(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+            if value:
+                ctx.find_object(holder).json = True  # type: ignore[union-attr]
 
-    return click.option("--json", "json_flag", is_flag=True, expose_value=False,
-                        callback=turn_on, is_eager=True,
-                        help="Print JSON (for agents and scripts).")(func)
+        return click.option("--json", "json_flag", is_flag=True, expose_value=False,
+                            callback=turn_on, is_eager=True,
+                            help="Print JSON (for agents and scripts).")(func)
+
+    return decorate
+
+
+json_option = json_option_for(Settings)
 
 
 def fail(error: BeadsError, as_json: bool) -> None:

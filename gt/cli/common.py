@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 import orjson
 
+from beads.cli.context import json_option_for
 from beads.cli.output import emit_json, safe
 from beads.errors import BeadsError
 from gt.town import Town
@@ -32,14 +33,7 @@ def ctx() -> GtContext:
     return click.get_current_context().find_object(GtContext)  # type: ignore[return-value]
 
 
-def json_option(func: F) -> F:
-    def turn_on(context: click.Context, _param: click.Parameter, value: bool) -> None:
-        if value:
-            context.find_object(GtContext).json = True  # type: ignore[union-attr]
-
-    return click.option("--json", "json_flag", is_flag=True, expose_value=False,
-                        callback=turn_on, is_eager=True,
-                        help="Print JSON (for agents and scripts).")(func)
+json_option = json_option_for(GtContext)
 
 
 def handles_errors(func: F) -> F:

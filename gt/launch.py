@@ -56,10 +56,15 @@ def start(town: Town, address: Address, runtime_name: str | None = None,
 def wake(town: Town, address: Address, runtime_name: str | None = None,
          no_tmux: bool | None = None) -> str:
     """GUPP: start the agent if it is not running, else nudge it to look at its hook."""
-    from gt.work.nudge import nudge
+    sessions = backend(town, no_tmux)
+    text = "You have work on your hook: run `gt prime`."
+    if sessions.send(address.session, text):
+        return "delivered"
+    if sessions.is_live(address.session):
+        from gt.work.nudge import enqueue
 
-    if backend(town, no_tmux).is_live(address.session):
-        return nudge(town, address, "You have work on your hook: run `gt prime`.", "gt")
+        enqueue(town, address, text, "gt")
+        return "queued"
     start(town, address, runtime_name, no_tmux)
     return "started"
 

@@ -86,7 +86,8 @@ class Rig:
             shutil.rmtree(path, ignore_errors=True)
             raise
         town.config.setdefault("rigs", {})[name] = {"prefix": prefix, "url": source,
-                                                    "branch": branch}
+                                                    "branch": branch,
+                                                    "push": _publishable(source)}
         town.set_route(prefix, f"{name}/{REPO_DIR}")
         town.save(f"gt rig add {name}")
         rig = cls(town, name)
@@ -147,6 +148,15 @@ class Rig:
         if not path.exists():
             raise GtError(f"no crew member {name!r} in {self.name}")
         self.remove_worktree(path)
+
+
+def _publishable(source: str) -> bool:
+    """Push merged work back to the source when it is shared (a URL or a bare repository);
+    a local working copy keeps its checked-out branch to itself (push is refused there)."""
+    if not Path(source).exists():
+        return True
+    bare = git("rev-parse", "--is-bare-repository", cwd=Path(source), check=False)
+    return bare.stdout.strip() == "true"
 
 
 def _default_branch(repo: Path) -> str:

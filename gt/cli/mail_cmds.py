@@ -114,10 +114,13 @@ def convoy() -> None:
 @convoy.command("create")
 @click.argument("name")
 @click.argument("beads", nargs=-1, required=True)
+@click.option("--strategy", type=click.Choice(["mr", "direct", "local"]),
+              help="How its finished work reaches the branch (default: the rig's).")
 @json_option
 @handles_errors
-def convoy_create(name: str, beads: tuple[str, ...]) -> None:
-    created = convoys.create(ctx().town(), name, list(beads), owner=_me(), actor=_me())
+def convoy_create(name: str, beads: tuple[str, ...], strategy: str | None) -> None:
+    created = convoys.create(ctx().town(), name, list(beads), owner=_me(), actor=_me(),
+                             strategy=strategy)
     show(created, lambda: echo(f"convoy {created['id']}: {safe(name)} ({len(beads)} beads)"))
 
 

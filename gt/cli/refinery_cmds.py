@@ -13,7 +13,8 @@ from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.cli.reactor_cmds import start_reactor
 from gt.errors import GtError
 from gt.launch import agent_env, backend, start
-from gt.refinery.engine import Outcome
+from gt.refinery.gates import GateResult
+from gt.refinery.outcomes import Outcome, rejected
 from gt.refinery.queue import requests
 from gt.refinery.run import drain, run_forever
 from gt.rig import Rig, rigs
@@ -115,6 +116,81 @@ def mq_list(rig_name: str) -> None:
                  f"retries {item['retries']}")
 
     show(queue, human)
+
+
+@mq.command("show")
+@click.argument("rig_name")
+@click.argument("bead")
+@json_option
+@handles_errors
+def mq_show(rig_name: str, bead: str) -> None:
+    """One request: its ref, commit, place in the queue and the bead's merge history."""
+    target = Rig(ctx().town(), rig_name)
+    ledger = target.ledger()
+    bead_id = ledger.resolve(bead)
+    item = ledger.get(bead_id)
+    queue = requests(target)
+    place = next((n for n, r in enumerate(queue, start=1) if r.bead == bead_id), None)
+    events = [e for e in ledger.history(bead_id) if e["op"] == "update"
+              and "mr_state" in (e.get("data") or {}).get("set", {})]
+    info = {"bead": bead_id, "title": item["title"], "mr_state": item.get("mr_state"),
+            "commit": item.get("mr_commit"), "merged_commit": item.get("merged_commit"),
+            "rejections": item.get("rejections", 0), "queued": place is not None,
+            "position": place, "events": [{"ts": e["ts"], "actor": e["actor"],
+                                           "mr_state": e["data"]["set"]["mr_state"]}
+                                          for e in events]}
+
+    def human() -> None:
+        echo(f"{bead_id}: {safe(item['title'])}")
+        echo(f"  state: {info['mr_state']}  commit: {(info['commit'] or '-')[:10]}  "
+             f"position: {place or '-'}  rejections: {info['rejections']}")
+        for event in info["events"]:
+            echo(f"  {event['ts']}  {safe(event['actor'])}: {event['mr_state']}")
+
+    show(info, human)
+
+
+@mq.command("retry")
+@click.argument("rig_name")
+@click.argument("bead")
+@json_option
+@handles_errors
+def mq_retry(rig_name: str, bead: str) -> None:
+    """Queue a rejected or dropped request again, at the commit it was made from."""
+    from gt.work.done import write_request
+
+    target = Rig(ctx().town(), rig_name)
+    ledger = target.ledger("overseer")
+    bead_id = ledger.resolve(bead)
+    item = ledger.get(bead_id)
+    commit = item.get("mr_commit")
+    if not commit:
+        raise GtError(f"{bead_id} never had a merge request")
+    if item["status"] == "closed":
+        raise GtError(f"{bead_id} is closed")
+    state = write_request(target, bead_id, commit)
+    ledger.update_many(f"retry merge request {bead_id}", {bead_id: {"mr_state": "pending"}})
+    show({"bead": bead_id, "commit": commit, "request": state},
+         lambda: echo(f"{bead_id}: queued again at {commit[:10]} ({state})"))
+
+
+@mq.command("reject")
+@click.argument("rig_name")
+@click.argument("bead")
+@click.option("-r", "--reason", required=True, help="Why (recorded on the bead).")
+@json_option
+@handles_errors
+def mq_reject(rig_name: str, bead: str, reason: str) -> None:
+    """Take a request out of the queue by hand; the bead goes back to open."""
+    target = Rig(ctx().town(), rig_name)
+    ledger = target.ledger("overseer")
+    bead_id = ledger.resolve(bead)
+    queued = next((r for r in requests(target) if r.bead == bead_id), None)
+    if queued is None:
+        raise GtError(f"{bead_id} has no request in the queue of {rig_name}")
+    item = ledger.get(bead_id)
+    outcome = rejected(target, queued, item, GateResult("by hand", False, "", reason))
+    show(outcome.to_dict(), lambda: echo(f"{bead_id}: rejected ({safe(reason)})"))
 
 
 @click.command()

@@ -85,13 +85,17 @@ def rig_remove(name: str) -> None:
     echo(f"rig {name} removed")
 
 
+RIG_CHOICES = {"strategy": ("mr", "direct", "local"), "merge": ("merge", "rebase")}
+
+
 @rig.command("config")
 @click.argument("name")
 @click.argument("key")
 @click.argument("value")
 @handles_errors
 def rig_config(name: str, key: str, value: str) -> None:
-    """Set a rig setting, e.g. `gates.test 'python -m pytest -q'` or `gate_timeouts.test 120`."""
+    """Set a rig setting: gates.<name> '<command>', gate_timeouts.<name> <seconds>,
+    strategy mr|direct|local, merge merge|rebase, batch_size <n>, push true|false."""
     town = ctx().town()
     target = Rig(town, name)
     section, _, field = key.partition(".")
@@ -101,11 +105,19 @@ def rig_config(name: str, key: str, value: str) -> None:
             table.pop(field, None)
         else:
             table[field] = float(value) if section == "gate_timeouts" else value
-    elif key in ("branch",):
+    elif key in RIG_CHOICES:
+        if value not in RIG_CHOICES[key]:
+            raise GtError(f"{key} must be one of {', '.join(RIG_CHOICES[key])}")
+        target.settings[key] = value
+    elif key == "batch_size" and value.isdigit() and int(value) >= 1:
+        target.settings[key] = int(value)
+    elif key == "push" and value in ("true", "false"):
+        target.settings[key] = value == "true"
+    elif key == "branch":
         target.settings[key] = value
     else:
-        raise GtError(f"unknown rig setting {key!r} (gates.<name>, gate_timeouts.<name>, "
-                      "branch)")
+        raise GtError(f"unknown rig setting {key}={value!r} (gates.<name>, "
+                      "gate_timeouts.<name>, strategy, merge, batch_size, push, branch)")
     town.save(f"gt rig config {name} {key}")
     echo(f"{name}: {key} = {safe(value)}")
 

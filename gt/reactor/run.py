@@ -63,7 +63,9 @@ class _Signal(FileSystemEventHandler):
         self.wake = wake
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        self.wake.set()
+        # Reading a ref opens it: only changes are signals, or every scan would wake the next.
+        if event.event_type not in ("opened", "closed_no_write"):
+            self.wake.set()
 
 
 class Reactor:
@@ -75,6 +77,7 @@ class Reactor:
         self.repos: dict[str, pygit2.Repository] = {}
         self.observer = Observer()
         self.watched: set[str] = set()
+        self._watched_ledgers: set[str] = set()
         self._lock_fd: int | None = None
         self.last_mail_nudge: dict[str, float] = {}
 
@@ -125,8 +128,12 @@ class Reactor:
             self.wake.clear()
 
     def _watch_all(self) -> None:
+        found = ledgers(self.town)
+        if {str(ledger.git_dir) for ledger in found} == self._watched_ledgers:
+            return
+        self._watched_ledgers = {str(ledger.git_dir) for ledger in found}
         handler = _Signal(self.wake)
-        for ledger in ledgers(self.town):
+        for ledger in found:
             for path, recursive in ((ledger.git_dir, False), (ledger.git_dir / "refs", True),
                                     (ledger.git_dir / "beads", False)):
                 path.mkdir(parents=True, exist_ok=True)

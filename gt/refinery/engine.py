@@ -1,186 +1,187 @@
-"""Merging one request: merge in the Refinery's worktree, run the gates, land with CAS.
+"""Draining the queue in batches: stack requests on the default branch, gate once, bisect.
 
-Every outcome is recorded in the rig's ledger: merged (bead closed), rejected (gate output's
-tail as a comment, bead back to open), conflict (a new bead to resolve it, slung back to the
-same polecat; after five conflicts the Mayor is asked instead), invalid (the ref is dropped).
-The default branch only moves by `git update-ref <branch> <new> <old>`, so a Refinery killed
-mid-merge leaves it either before or after the merge.
+A batch of up to `batch_size` requests (a rig setting, 1 by default) is stacked on the
+branch tip without a checkout, each on top of the one before; the gates run once, on the
+stack's tip, in the Refinery's worktree. If they pass, the whole stack lands with one
+compare-and-swap of the branch. If they fail, a binary search over the stack's prefixes
+finds the first request whose prefix fails; it is run once more (a flaky gate gets a second
+chance) and, failing again, rejected; the passing prefix before it lands. Requests after it
+stay queued for the next batch. That lands exactly the set one-at-a-time processing lands,
+since each request is judged on the same tree it would have been then: the branch with
+every earlier landed request.
+
+A tree whose gates already passed (recorded by tree id) is not gated again: a request
+whose base is still the branch tip is pre-verified.
 """
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from beads.errors import BeadsError
-from gt.agents import Address
 from gt.errors import GtError
-from gt.git import GT_IDENTITY, git, out
+from gt.git import git, out
 from gt.refinery import gates as gate_runner
+from gt.refinery import outcomes
+from gt.refinery.merge import put_on
+from gt.refinery.outcomes import Outcome
+from gt.refinery.push import push_branch
 from gt.refinery.queue import Request
 from gt.rig import Rig
-from gt.work import convoy, mail
 
-MAX_CONFLICTS = 5
 MAX_LAND_ATTEMPTS = 5
 
 
 @dataclass
-class Outcome:
-    bead: str
-    action: str
-    reason: str = ""
-    commit: str | None = None
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"bead": self.bead, "action": self.action, "reason": self.reason,
-                "commit": self.commit, "detail": self.detail}
+class Stats:
+    gate_runs: int = 0
+    skipped: int = 0
 
 
-def _clean_worktree(rig: Rig, start: str) -> None:
-    wt = rig.refinery_dir
-    git("merge", "--abort", cwd=wt, check=False)
-    git("checkout", "-q", "--detach", "-f", start, cwd=wt)
-    git("reset", "-q", "--hard", start, cwd=wt)
-    git("clean", "-q", "-ffdx", cwd=wt)
+@dataclass
+class Stacked:
+    request: Request
+    bead: dict
+    commit: str
 
 
-def _drop_ref(rig: Rig, request: Request) -> None:
-    git("update-ref", "-d", request.ref, request.commit, cwd=rig.repo, check=False)
+@dataclass
+class Refinery:
+    rig: Rig
+    stats: Stats = field(default_factory=Stats)
 
+    @property
+    def batch_size(self) -> int:
+        return max(1, int(self.rig.settings.get("batch_size", 1)))
 
-def _validate(rig: Rig, request: Request) -> str | None:
-    kind = git("cat-file", "-t", request.commit, cwd=rig.repo, check=False).stdout.strip()
-    if kind != "commit":
-        return f"{request.ref} points at a {kind or 'missing object'}, not a commit"
-    base = git("merge-base", rig.branch, request.commit, cwd=rig.repo, check=False)
-    if base.returncode != 0:
-        return f"{request.ref} has no history in common with {rig.branch}"
-    try:
-        bead = rig.ledger().get(request.bead)
-    except BeadsError:
-        return f"no bead {request.bead} for this merge request"
-    if bead["status"] == "closed":
-        return f"{request.bead} is already closed"
-    return None
+    @property
+    def _verified_file(self) -> Path:
+        return self.rig.repo / "beads" / "verified-trees"
 
+    # ------------------------------------------------------------------ gates
 
-def process(rig: Rig, request: Request) -> Outcome:
-    problem = _validate(rig, request)
-    if problem:
-        _drop_ref(rig, request)
-        _record(rig, request.bead, {"mr_state": "invalid", "mr_reason": problem})
-        return Outcome(request.bead, "invalid", problem)
-    bead = rig.ledger().get(request.bead)
-    for _attempt in range(MAX_LAND_ATTEMPTS):
-        base = out("rev-parse", rig.branch, cwd=rig.repo)
-        _clean_worktree(rig, base)
-        merged = git("merge", "--no-ff", "-q", "-m", f"Merge {request.bead}: {bead['title']}",
-                     request.commit, cwd=rig.refinery_dir, env=GT_IDENTITY, check=False)
-        if merged.returncode != 0:
-            files = out("diff", "--name-only", "--diff-filter=U", cwd=rig.refinery_dir)
-            _clean_worktree(rig, base)
-            return _conflict(rig, request, bead, files.split() or ["(unknown files)"])
-        results = gate_runner.run_all(rig.gates(), rig.refinery_dir, _timeouts(rig))
+    def _clean(self, commit: str) -> None:
+        wt = self.rig.refinery_dir
+        git("checkout", "-q", "--detach", "-f", commit, cwd=wt)
+        git("reset", "-q", "--hard", commit, cwd=wt)
+        git("clean", "-q", "-ffdx", cwd=wt)
+
+    def _verified(self, tree: str) -> bool:
+        try:
+            return tree in self._verified_file.read_text().split()
+        except FileNotFoundError:
+            return False
+
+    def gate(self, commit: str) -> gate_runner.GateResult | None:
+        """Run the gates on `commit`'s tree; None when they pass (or passed before)."""
+        tree = out("rev-parse", f"{commit}^{{tree}}", cwd=self.rig.repo)
+        if self._verified(tree):
+            self.stats.skipped += 1
+            return None
+        self._clean(commit)
+        self.stats.gate_runs += 1
+        timeouts = {k: float(v) for k, v in self.rig.settings.get("gate_timeouts", {}).items()}
+        results = gate_runner.run_all(self.rig.gates(), self.rig.refinery_dir, timeouts)
         failed = next((r for r in results if not r.passed), None)
-        if failed is not None:
-            _clean_worktree(rig, base)
-            return _reject(rig, request, bead, failed)
-        new = out("rev-parse", "HEAD", cwd=rig.refinery_dir)
-        landed = git("update-ref", "-m", f"refinery: merge {request.bead}",
-                     f"refs/heads/{rig.branch}", new, base, cwd=rig.repo, check=False)
-        if landed.returncode == 0:
-            return _merged(rig, request, bead, new)
-    raise GtError(f"{rig.branch} kept moving while merging {request.bead}; will retry")
+        if failed is None:
+            self._verified_file.parent.mkdir(parents=True, exist_ok=True)
+            with open(self._verified_file, "a") as handle:
+                handle.write(tree + "\n")
+        return failed
 
+    # ------------------------------------------------------------------ batches
 
-def _timeouts(rig: Rig) -> dict[str, float]:
-    return {k: float(v) for k, v in rig.settings.get("gate_timeouts", {}).items()}
-
-
-def _record(rig: Rig, bead_id: str, fields: dict[str, Any]) -> None:
-    with contextlib.suppress(BeadsError):
-        rig.ledger(f"{rig.name}/refinery").update_many(f"refinery: {bead_id}", {bead_id: fields})
-
-
-def _polecat_of(bead: dict[str, Any]) -> Address | None:
-    try:
-        address = Address.parse(bead.get("assignee") or "")
-    except GtError:
+    def _validate(self, request: Request) -> str | None:
+        repo = self.rig.repo
+        kind = git("cat-file", "-t", request.commit, cwd=repo, check=False).stdout.strip()
+        if kind != "commit":
+            return f"{request.ref} points at a {kind or 'missing object'}, not a commit"
+        if git("merge-base", self.rig.branch, request.commit, cwd=repo,
+               check=False).returncode != 0:
+            return f"{request.ref} has no history in common with {self.rig.branch}"
+        try:
+            bead = self.rig.ledger().get(request.bead)
+        except BeadsError:
+            return f"no bead {request.bead} for this merge request"
+        if bead["status"] == "closed":
+            return f"{request.bead} is already closed"
         return None
-    return address if address.role == "polecat" else None
 
+    def _landed_already(self, request: Request) -> bool:
+        """A request whose commit is on the branch already (a Refinery killed between moving
+        the branch and recording it): recorded, never merged twice."""
+        return git("merge-base", "--is-ancestor", request.commit, self.rig.branch,
+                   cwd=self.rig.repo, check=False).returncode == 0
 
-def _release_polecat(rig: Rig, bead: dict[str, Any], changes: dict[str, dict[str, Any]]) -> None:
-    address = _polecat_of(bead)
-    if address is None:
-        return
-    agent_id = address.bead_id(rig.prefix)
-    changes[agent_id] = {"agent_state": "idle", "hook_bead": None}
-    rig.remove_worktree(rig.polecat_dir(str(address.name)))
+    def process(self, batch: list[Request]) -> list[Outcome]:
+        """Take one batch from the head of the queue; returns what became of its requests
+        (requests left for a later batch have no outcome yet)."""
+        done: list[Outcome] = []
+        valid = []
+        for request in batch:
+            problem = self._validate(request)
+            if problem:
+                done.append(outcomes.invalid(self.rig, request, problem))
+            elif self._landed_already(request):
+                bead = self.rig.ledger().get(request.bead)
+                tip = out("rev-parse", self.rig.branch, cwd=self.rig.repo)
+                done += outcomes.merged(self.rig, [(request, bead, tip)],
+                                        "landed before a restart")
+            else:
+                valid.append(request)
+        for _attempt in range(MAX_LAND_ATTEMPTS):
+            base = out("rev-parse", self.rig.branch, cwd=self.rig.repo)
+            stack, conflicts = self._stack(base, valid)
+            done += conflicts
+            valid = [s.request for s in stack]
+            if not stack:
+                return done
+            settled = self._settle(base, stack)
+            if settled is not None:
+                return done + settled
+        raise GtError(f"{self.rig.branch} kept moving; the batch will be retried")
 
+    def _stack(self, base: str, requests: list[Request]) -> tuple[list[Stacked], list[Outcome]]:
+        stack: list[Stacked] = []
+        conflicts = []
+        tip = base
+        for request in requests:
+            bead = self.rig.ledger().get(request.bead)
+            result = put_on(self.rig, tip, request.commit,
+                            f"Merge {request.bead}: {bead['title']}")
+            if result.commit is None:
+                conflicts.append(outcomes.conflict(self.rig, request, bead, result.conflicts))
+                continue
+            stack.append(Stacked(request, bead, result.commit))
+            tip = result.commit
+        return stack, conflicts
 
-def _merged(rig: Rig, request: Request, bead: dict[str, Any], commit: str) -> Outcome:
-    _drop_ref(rig, request)
-    reason = f"merged to {rig.branch} as {commit[:10]}"
-    closing = {"status": "closed", "close_reason": reason, "mr_state": "merged",
-               "merged_commit": commit}
-    changes: dict[str, dict[str, Any]] = {request.bead: dict(closing)}
-    original = (bead.get("metadata") or {}).get("resolves")
-    if original:
-        changes[original] = dict(closing)
-    _release_polecat(rig, bead, changes)
-    rig.ledger(f"{rig.name}/refinery").update_many(f"merge {request.bead} into {rig.branch}",
-                                                   changes)
-    for bead_id in changes:
-        if not bead_id.startswith(f"{rig.prefix}-{rig.name}-"):
-            convoy.land_ready(rig.town, bead_id)
-    return Outcome(request.bead, "merged", reason, commit)
+    def _settle(self, base: str, stack: list[Stacked]) -> list[Outcome] | None:
+        """Gate the stack, bisect on failure, land what passes; None if the branch moved."""
+        if self.gate(stack[-1].commit) is None:
+            return self._land(base, stack)
+        good, bad = 0, len(stack)  # the prefix of `good` requests passes, of `bad` fails
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            if self.gate(stack[middle - 1].commit) is None:
+                good = middle
+            else:
+                bad = middle
+        retry = self.gate(stack[bad - 1].commit)
+        if retry is None:
+            return self._land(base, stack[:bad])
+        landed = self._land(base, stack[:good]) if good else []
+        if landed is None:
+            return None
+        culprit = stack[bad - 1]
+        return [*landed, outcomes.rejected(self.rig, culprit.request, culprit.bead, retry)]
 
-
-def _reject(rig: Rig, request: Request, bead: dict[str, Any],
-            failed: gate_runner.GateResult) -> Outcome:
-    _drop_ref(rig, request)
-    ledger = rig.ledger(f"{rig.name}/refinery")
-    changes: dict[str, dict[str, Any]] = {request.bead: {
-        "status": "open", "assignee": None, "mr_state": "rejected",
-        "rejections": int(bead.get("rejections") or 0) + 1}}
-    _release_polecat(rig, bead, changes)
-    ledger.update_many(f"reject {request.bead}: {failed.reason}", changes)
-    ledger.comment(request.bead, f"Refinery rejected {request.commit[:10]}: {failed.reason}\n"
-                                 f"{failed.tail}")
-    mail.send(rig.town, f"{rig.name}/refinery", "mayor", f"Rejected {request.bead}",
-              f"{failed.reason}\n\n{failed.tail}")
-    return Outcome(request.bead, "rejected", failed.reason, detail=failed.tail)
-
-
-def _conflict(rig: Rig, request: Request, bead: dict[str, Any], files: list[str]) -> Outcome:
-    from gt.work.sling import sling
-
-    _drop_ref(rig, request)
-    ledger = rig.ledger(f"{rig.name}/refinery")
-    original = (bead.get("metadata") or {}).get("resolves") or request.bead
-    tries = int(ledger.get(original).get("conflicts") or 0) + 1
-    changes: dict[str, dict[str, Any]] = {request.bead: {"mr_state": "conflict"},
-                                          original: {"conflicts": tries}}
-    address = _polecat_of(bead)
-    if address is not None:
-        changes[address.bead_id(rig.prefix)] = {"agent_state": "idle", "hook_bead": None}
-    ledger.update_many(f"conflict merging {request.bead}", changes)
-    where = ", ".join(files)
-    if tries > MAX_CONFLICTS:
-        mail.send(rig.town, f"{rig.name}/refinery", "mayor", f"Conflict: {original}",
-                  f"{original} conflicted {tries} times (in {where}); it needs a person.")
-        return Outcome(request.bead, "conflict", f"escalated to the Mayor after {tries - 1} "
-                                                 "tries", detail=where)
-    fix = ledger.create(f"Resolve conflict in {where}"[:500], priority=1,
-                        deps=[("discovered-from", original)],
-                        metadata={"resolves": original, "conflict_files": files},
-                        description=f"Merging {request.bead} into {rig.branch} conflicted in "
-                                    f"{where}. Redo the change on the current {rig.branch}.")
-    target = str(address) if address is not None else rig.name
-    slung = sling(rig.town, fix["id"], target, convoy=False, actor=f"{rig.name}/refinery")
-    return Outcome(request.bead, "conflict", f"conflict in {where}; {fix['id']} slung to "
-                                             f"{slung.agent}", detail=fix["id"])
+    def _land(self, base: str, stack: list[Stacked]) -> list[Outcome] | None:
+        new = stack[-1].commit
+        moved = git("update-ref", "-m", f"refinery: merge {len(stack)} request(s)",
+                    f"refs/heads/{self.rig.branch}", new, base, cwd=self.rig.repo, check=False)
+        if moved.returncode != 0:
+            return None
+        pushed = push_branch(self.rig, base, new)
+        return outcomes.merged(self.rig, [(s.request, s.bead, s.commit) for s in stack], pushed)

@@ -18,11 +18,12 @@ from gt.work import mail
 
 
 def create(town: Town, name: str, bead_ids: list[str], owner: str = mail.OVERSEER,
-           actor: str = "gt") -> dict[str, Any]:
+           actor: str = "gt", strategy: str | None = None) -> dict[str, Any]:
     for bead_id in bead_ids:
         town.ledger_for(bead_id).get(bead_id)
+    extra = {"strategy": strategy} if strategy else {}
     return town.ledger(actor).create(name, issue_type="convoy", owner=owner,
-                                     deps=[("tracks", b) for b in bead_ids])
+                                     deps=[("tracks", b) for b in bead_ids], **extra)
 
 
 def tracked(convoy: dict[str, Any]) -> list[str]:

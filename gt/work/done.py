@@ -14,11 +14,14 @@ from typing import Any
 from gt.agents import Address
 from gt.errors import GtError
 from gt.git import git, out
+from gt.refinery.merge import put_on
+from gt.refinery.push import push_branch
 from gt.rig import Rig
 from gt.town import Town
-from gt.work import mail
+from gt.work import convoy, mail
 
 STATUSES = ("completed", "escalated", "deferred")
+STRATEGIES = ("mr", "direct", "local")
 ZERO = "0" * 40
 
 
@@ -58,12 +61,22 @@ def done(town: Town, address: Address, status: str = "completed", reason: str | 
         if out("status", "--porcelain", "--untracked-files=no", cwd=worktree):
             raise GtError("uncommitted changes in the worktree: commit or discard them first")
         commit = out("rev-parse", "HEAD", cwd=worktree)
-        result["request"] = write_request(rig, bead_id, commit)
-        result.update(ref=f"refs/mr/{bead_id}", commit=commit)
-        bead_changes: dict[str, Any] = {"mr_state": "pending", "mr_commit": commit,
-                                        "mr_branch": out("branch", "--show-current",
-                                                         cwd=worktree)}
-        agent_changes["agent_state"] = "awaiting-merge"
+        branch = out("branch", "--show-current", cwd=worktree)
+        strategy = strategy_for(town, rig, bead_id)
+        result.update(commit=commit, strategy=strategy)
+        if strategy == "local":
+            bead_changes: dict[str, Any] = {
+                "status": "closed", "close_reason": f"done on branch {branch} (local strategy: "
+                                                    "not merged)", "mr_state": "local"}
+        elif strategy == "direct" and (landed := land_directly(rig, commit)) is not None:
+            result["merged_commit"] = landed
+            bead_changes = {"status": "closed", "mr_state": "merged", "merged_commit": landed,
+                            "close_reason": f"pushed straight to {rig.branch} as {landed[:10]}"}
+        else:
+            result["request"] = write_request(rig, bead_id, commit)
+            result["ref"] = f"refs/mr/{bead_id}"
+            bead_changes = {"mr_state": "pending", "mr_commit": commit, "mr_branch": branch}
+            agent_changes["agent_state"] = "awaiting-merge"
     elif status == "deferred":
         bead_changes = {"status": "open", "assignee": None}
     else:
@@ -73,6 +86,33 @@ def done(town: Town, address: Address, status: str = "completed", reason: str | 
     if status == "escalated":
         mail.send(town, str(address), "mayor", f"Escalation: {bead_id}",
                   reason or f"{address} escalated {bead_id}")
-    if status != "completed":
+    if status != "completed" or result.get("merged_commit"):
         rig.remove_worktree(worktree)
+    if result.get("merged_commit"):
+        convoy.land_ready(town, bead_id)
     return result
+
+
+def strategy_for(town: Town, rig: Rig, bead_id: str) -> str:
+    """How finished work reaches the branch: a convoy's choice, else the rig's, else `mr`."""
+    for tracking in convoy.tracking(town, bead_id):
+        if tracking.get("strategy") in STRATEGIES:
+            return str(tracking["strategy"])
+    chosen = rig.settings.get("strategy", "mr")
+    return chosen if chosen in STRATEGIES else "mr"
+
+
+def land_directly(rig: Rig, commit: str) -> str | None:
+    """The `direct` strategy: merge onto the branch now, without the queue or its gates; None
+    when it conflicts (the work then goes through the queue, which turns conflicts into work)."""
+    for _attempt in range(5):
+        base = out("rev-parse", rig.branch, cwd=rig.repo)
+        merged = put_on(rig, base, commit, f"Merge {commit[:10]} (direct)")
+        if merged.commit is None:
+            return None
+        moved = git("update-ref", f"refs/heads/{rig.branch}", merged.commit, base,
+                    cwd=rig.repo, check=False)
+        if moved.returncode == 0:
+            push_branch(rig, base, merged.commit)
+            return merged.commit
+    raise GtError(f"{rig.branch} kept moving; run gt done again")

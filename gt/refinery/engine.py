@@ -4,8 +4,10 @@ A batch of up to `batch_size` requests (a rig setting, 1 by default) is stacked 
 branch tip without a checkout, each on top of the one before; the gates run once, on the
 stack's tip, in the Refinery's worktree. If they pass, the whole stack lands with one
 compare-and-swap of the branch. If they fail, a binary search over the stack's prefixes
-finds the first request whose prefix fails; it is run once more (a flaky gate gets a second
-chance) and, failing again, rejected; the passing prefix before it lands. Requests after it
+finds the first request whose prefix fails. A request is rejected only after two failing
+runs on trees that hold it (every failing prefix does): when the search saw just one, its
+own prefix runs once more, so a flaky gate gets a second chance. The passing prefix before
+it lands. Requests after it
 stay queued for the next batch. That lands exactly the set one-at-a-time processing lands,
 since each request is judged on the same tree it would have been then: the branch with
 every earlier landed request.
@@ -159,23 +161,28 @@ class Refinery:
 
     def _settle(self, base: str, stack: list[Stacked]) -> list[Outcome] | None:
         """Gate the stack, bisect on failure, land what passes; None if the branch moved."""
-        if self.gate(stack[-1].commit) is None:
+        failure = self.gate(stack[-1].commit)
+        if failure is None:
             return self._land(base, stack)
         good, bad = 0, len(stack)  # the prefix of `good` requests passes, of `bad` fails
+        failures = 1  # failing runs on trees that hold the culprit: every failing prefix does
         while bad - good > 1:
             middle = (good + bad) // 2
-            if self.gate(stack[middle - 1].commit) is None:
+            result = self.gate(stack[middle - 1].commit)
+            if result is None:
                 good = middle
             else:
-                bad = middle
-        retry = self.gate(stack[bad - 1].commit)
-        if retry is None:
-            return self._land(base, stack[:bad])
+                bad, failure, failures = middle, result, failures + 1
+        if failures < 2:
+            # A flaky gate gets a second chance: run the culprit's own prefix once more.
+            failure = self.gate(stack[bad - 1].commit)
+            if failure is None:
+                return self._land(base, stack[:bad])
         landed = self._land(base, stack[:good]) if good else []
         if landed is None:
             return None
         culprit = stack[bad - 1]
-        return [*landed, outcomes.rejected(self.rig, culprit.request, culprit.bead, retry)]
+        return [*landed, outcomes.rejected(self.rig, culprit.request, culprit.bead, failure)]
 
     def _land(self, base: str, stack: list[Stacked]) -> list[Outcome] | None:
         new = stack[-1].commit

@@ -17,6 +17,7 @@ from pathlib import Path
 import pygit2
 from common import Fixtures, Row, arguments, print_table
 
+from beads.model import now_iso
 from gt.refinery.engine import Refinery
 from gt.refinery.run import drain
 from gt.rig import Rig
@@ -65,9 +66,9 @@ def queue(rig: Rig, count: int) -> dict[str, int]:
         bead = ledger.create(f"request {n}")["id"]
         repo.references.create(f"refs/mr/{bead}", commit)
         ledger.update_many(f"done {bead}", {bead: {"mr_state": "pending",
+                                                   "mr_requested_at": now_iso(),
                                                    "mr_commit": str(commit)}})
         numbers[bead] = n
-        time.sleep(0.001)
     return numbers
 
 

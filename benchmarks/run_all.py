@@ -3,7 +3,8 @@
 The benchmarks: write latency against a bare pygit2 commit (bench_write), warm `bd` read
 processes (bench_read), many concurrent writers (bench_concurrency) and a cold cache rebuild
 (bench_cache), the reactor's commit-to-nudge latency with live tmux agents, idle CPU and
-memory (bench_reactor), and the merge queue's gate runs by batch size (bench_refinery). They share the populated ledgers of one run. `--quick` uses small
+memory (bench_reactor), and the merge queue's gate runs by batch size (bench_refinery). They
+share the populated ledgers of one run. `--quick` uses small
 sizes for a smoke run; `--sizes` overrides every benchmark's ledger sizes.
 """
 

@@ -7,13 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from beads import Ledger
+from beads.model import now_iso
 from gt.refinery.engine import Refinery
+from gt.refinery.queue import requests
 from gt.refinery.run import drain
 from gt.rig import Rig
 from gt.town import Town
@@ -44,7 +45,8 @@ def request(rig: Rig, title: str, files: dict[str, str], base: str = "main") -> 
     run(["git", "commit", "-qm", title], worktree)
     commit = run(["git", "rev-parse", "HEAD"], worktree).stdout.strip()
     write_request(rig, bead, commit)
-    ledger.update_many(f"done {bead}", {bead: {"mr_state": "pending", "mr_commit": commit}})
+    ledger.update_many(f"done {bead}", {bead: {"mr_state": "pending", "mr_commit": commit,
+                                                   "mr_requested_at": now_iso()}})
     return bead
 
 
@@ -252,15 +254,16 @@ def test_mq_show_retry_and_reject(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "no request in the queue" in missing.stderr
 
 
-def test_refinery_records_time_order(tmp_path: Path) -> None:
+def test_queue_order_is_priority_then_retries_then_age(tmp_path: Path) -> None:
     rig = make_rig(tmp_path)
-    low = request(rig, "later", {"l.txt": "ok\n"})
-    time.sleep(1.1)
-    high = request(rig, "urgent", {"h.txt": "ok\n"})
-    rig.ledger("worker").update(high, {"priority": 0})
-    from gt.refinery.queue import requests
-
-    assert [r.bead for r in requests(rig)] == [high, low]
+    first = request(rig, "first", {"a.txt": "ok\n"})
+    second = request(rig, "second", {"b.txt": "ok\n"})
+    urgent = request(rig, "urgent", {"c.txt": "ok\n"})
+    retried = request(rig, "retried", {"d.txt": "ok\n"})
+    ledger = rig.ledger("worker")
+    ledger.update(urgent, {"priority": 0})
+    ledger.update_many("sent back before", {retried: {"rejections": 1}})
+    assert [r.bead for r in requests(rig)] == [urgent, first, second, retried]
 
 
 @pytest.mark.parametrize("size", [1, 3])

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from beads.cli.output import safe
+from beads.model import now_iso
 from gt.agents import Address
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.cli.reactor_cmds import start_reactor
@@ -169,7 +170,8 @@ def mq_retry(rig_name: str, bead: str) -> None:
     if item["status"] == "closed":
         raise GtError(f"{bead_id} is closed")
     state = write_request(target, bead_id, commit)
-    ledger.update_many(f"retry merge request {bead_id}", {bead_id: {"mr_state": "pending"}})
+    ledger.update_many(f"retry merge request {bead_id}", {bead_id: {"mr_state": "pending",
+                                                              "mr_requested_at": now_iso()}})
     show({"bead": bead_id, "commit": commit, "request": state},
          lambda: echo(f"{bead_id}: queued again at {commit[:10]} ({state})"))
 

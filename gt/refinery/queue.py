@@ -1,7 +1,8 @@
 """The merge queue: the rig's `refs/mr/*` refs, in the order the Refinery takes them.
 
 Order: bead priority (P0 first), then how many times the request was sent back (each retry
-goes behind fresh work), then the request's age (oldest first), then the bead id.
+goes behind fresh work), then the request's age (`mr_requested_at`, set by `gt done`; oldest
+first), then the bead id.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class Request:
     bead: str
     ref: str
     commit: str
-    created: int
+    created: str
     priority: int = 2
     retries: int = 0
 
@@ -29,7 +30,7 @@ class Request:
 
 
 def requests(rig: Rig) -> list[Request]:
-    listing = git("for-each-ref", "--format=%(refname) %(objectname) %(creatordate:unix)",
+    listing = git("for-each-ref", "--format=%(refname) %(objectname) %(creatordate:iso-strict)",
                   "refs/mr/", cwd=rig.repo).stdout
     ledger = rig.ledger()
     out = []
@@ -41,7 +42,8 @@ def requests(rig: Rig) -> list[Request]:
             bead = ledger.get(bead_id)
             priority = int(bead.get("priority", 2))
             retries = int(bead.get("rejections") or 0)
+            created = bead.get("mr_requested_at") or created
         except BeadsError:
             pass
-        out.append(Request(bead_id, ref, commit, int(created or 0), priority, retries))
+        out.append(Request(bead_id, ref, commit, created, priority, retries))
     return sorted(out, key=lambda r: (r.priority, r.retries, r.created, r.bead))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from beads.model import now_iso
 from gt.agents import Address
 from gt.errors import GtError
 from gt.git import git, out
@@ -75,7 +76,8 @@ def done(town: Town, address: Address, status: str = "completed", reason: str | 
         else:
             result["request"] = write_request(rig, bead_id, commit)
             result["ref"] = f"refs/mr/{bead_id}"
-            bead_changes = {"mr_state": "pending", "mr_commit": commit, "mr_branch": branch}
+            bead_changes = {"mr_state": "pending", "mr_commit": commit, "mr_branch": branch,
+                            "mr_requested_at": now_iso()}
             agent_changes["agent_state"] = "awaiting-merge"
     elif status == "deferred":
         bead_changes = {"status": "open", "assignee": None}

@@ -148,8 +148,7 @@ def _claim(doc: Doc, event: Event) -> None:
     _set_register(doc, "assignee", event.clock, {"assignee": event.data["assignee"]})
     status = event.data.get("status", "in_progress")
     _set_register(doc, "status", event.clock, _status_values(status, event.ts))
-    if "started_at" not in doc:
-        _set_register(doc, "started_at", event.clock, {"started_at": event.ts})
+    _set_register(doc, "started_at", event.clock, {"started_at": event.ts})
 
 
 def apply(doc: Doc | None, event: Event) -> Doc:
@@ -203,3 +202,45 @@ def view(doc: Doc) -> dict[str, Any]:
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
     out["dependencies"] = [{"issue_id": doc["id"], **dep} for dep in doc["dependencies"]]
     return out
+
+
+def _copy_register(target: Doc, source: Doc, key: str) -> None:
+    """Make `target`'s register `key` what it is in `source` (value and clock)."""
+    for book in ("_clock", "_removed"):
+        target[book].pop(key, None)
+        if key in source[book]:
+            target[book][key] = list(source[book][key])
+    kind, _, rest = key.partition(":")
+    if kind == "label" and rest:
+        labels = [x for x in target["labels"] if x != rest]
+        target["labels"] = labels + ([rest] if rest in source["labels"] else [])
+    elif kind == "dep" and rest:
+        dep_type, _, dep_target = rest.partition(":")
+
+        def match(d: dict[str, Any]) -> bool:
+            return (d["type"], d["depends_on_id"]) == (dep_type, dep_target)
+
+        target["dependencies"] = [d for d in target["dependencies"] if not match(d)] + [
+            d for d in source["dependencies"] if match(d)]
+    elif kind == "comment" and rest:
+        target["comments"] = [c for c in target["comments"] if c["id"] != rest] + [
+            c for c in source["comments"] if c["id"] == rest]
+    else:
+        for name in STATUS_GROUP if key == "status" else (key,):
+            if name in source:
+                target[name] = copy.deepcopy(source[name])
+            else:
+                target.pop(name, None)
+
+
+def merge(a: Doc, b: Doc) -> Doc:
+    """Two versions of one bead, merged register by register: each register takes the write
+    with the greater clock. A join of a semilattice, so merging is commutative, associative and
+    idempotent, and equals folding the union of both sides' events in any order."""
+    result = copy.deepcopy(a)
+    keys = set(a["_clock"]) | set(a["_removed"]) | set(b["_clock"]) | set(b["_removed"])
+    for key in sorted(keys):
+        if _key_clock(b, key) > _key_clock(a, key):
+            _copy_register(result, b, key)
+    _normalize(result)
+    return result

@@ -185,6 +185,27 @@ class Store:
             raise pygit2.GitError("old reference value does not match")
         ref.set_target(new)
 
+    def advance(self, expected: pygit2.Oid, new: pygit2.Oid) -> None:
+        """Fast-forward the ledger to `new` (compare-and-swap against `expected`)."""
+        with locks.exclusive(self.dirs.state_dir / "ledger.lock"):
+            try:
+                self._move_ref(expected, new)
+            except (pygit2.GitError, OSError) as exc:
+                raise StorageError(f"the ledger moved while syncing ({exc}); sync again") \
+                    from None
+
+    def commit_merge(self, ours: pygit2.Oid, theirs: pygit2.Oid, tree: pygit2.Oid,
+                     signature: pygit2.Signature, message: str) -> pygit2.Oid:
+        """Commit a merge of `ours` (the current tip, checked by compare-and-swap) and
+        `theirs`."""
+        with locks.exclusive(self.dirs.state_dir / "ledger.lock"):
+            try:
+                return self.repo.create_commit(gitdir.BEADS_REF, signature, signature, message,
+                                               tree, [ours, theirs])
+            except (pygit2.GitError, OSError) as exc:
+                raise StorageError(f"the ledger moved while syncing ({exc}); sync again") \
+                    from None
+
     @staticmethod
     def _stamp(snap: Snapshot, actor: str, intents: list[Intent]) -> list[Event]:
         ts = now_iso()

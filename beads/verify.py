@@ -62,10 +62,6 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None) -> Rep
     commit = repo[tip]
     while True:
         chain.append(commit)
-        if len(commit.parents) > 1:
-            report.problems.append(f"commit {str(commit.id)[:10]} is a merge; replaying merges "
-                                   "is not supported yet, history before it was not checked")
-            break
         if not commit.parents:
             break
         commit = commit.parents[0]
@@ -75,6 +71,10 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None) -> Rep
     previous: pygit2.Tree | None = None
     for number, commit in enumerate(chain, start=1):
         report.commits += 1
+        if len(commit.parents) > 1:
+            meta, config = _check_merge(repo, commit, previous, state, report)
+            previous = commit.tree
+            continue
         try:
             events = parse_message(commit.message)
         except StorageError as exc:
@@ -114,6 +114,32 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None) -> Rep
     if db is not None:
         report.cycles = query.find_cycles(query.blocking_edges(db))
     return report
+
+
+def _check_merge(repo: pygit2.Repository, commit: pygit2.Commit, previous: pygit2.Tree | None,
+                 state: dict[str, bytes], report: Report) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A merge commit's tree must be the deterministic merge of its parents; replay then goes
+    on from it. (The second parent's own commits were checked where they were made.)"""
+    from beads.sync import merged_tree
+
+    expected = merged_tree(repo, commit.parents[0].id, commit.parents[1].id)
+    if expected != commit.tree.id and report.first_divergence is None:
+        report.first_divergence = {
+            "commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
+            "paths": [], "reason": "the merge commit's tree is not the merge of its parents"}
+    for path, _oid in treediff.changed_files(repo, previous, commit.tree):
+        data = _blob(repo, commit.tree, path)
+        if data is not None:
+            state[path] = data
+    for top in (replay.META_PATH, replay.CONFIG_PATH):
+        data = _blob(repo, commit.tree, top)
+        if data is not None:
+            state[top] = data
+    meta = canonical.loads(_blob(repo, commit.tree, replay.META_PATH) or b"null") \
+        or replay.empty_meta()
+    config = canonical.loads(_blob(repo, commit.tree, replay.CONFIG_PATH) or b"null") \
+        or replay.empty_config()
+    return meta, config
 
 
 def _compare_tip(repo: pygit2.Repository, tip_tree: pygit2.Tree, state: dict[str, bytes],

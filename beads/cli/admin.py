@@ -167,6 +167,25 @@ def cache_rebuild() -> None:
         line(f"cache rebuilt: {count} beads in {seconds}s")
 
 
+@click.command("sync")
+@click.option("--remote", default="origin", show_default=True, help="The git remote.")
+@json_option
+@handles_errors
+def sync_cmd(remote: str) -> None:
+    """Fetch the remote's ledger, merge it deterministically, push the result (with a lease)."""
+    from beads.sync import sync
+
+    s = settings()
+    report = sync(s.ledger(), remote)
+    if s.json:
+        emit_json(report.to_dict())
+    else:
+        line(f"{remote}: {report.action}; {report.events_in} event(s) in, "
+             f"{report.events_out} out")
+        for note in report.notes:
+            line(f"  {safe(note)}")
+
+
 def register(group: click.Group) -> None:
-    for command in (init, verify, export_cmd, import_cmd, config, cache):
+    for command in (init, verify, export_cmd, import_cmd, config, cache, sync_cmd):
         group.add_command(command)

@@ -1,0 +1,111 @@
+"""Ledgers on several clones, synced through a bare remote: deterministic merge and bd sync."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from beads import Ledger
+from tests.conftest import git, run_bd
+
+
+@pytest.fixture
+def clones(tmp_path: Path, repo: Path) -> tuple[Path, Path, Path, Path]:
+    """A bare remote holding a ledger, and three clones of it."""
+    Ledger.init(repo, "gt", actor="alice")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
+    git(repo, "push", "-q", str(remote), "beads")
+    out = []
+    for name in ("one", "two", "three"):
+        clone = tmp_path / name
+        git(tmp_path, "clone", "-q", str(remote), str(clone))
+        git(clone, "update-ref", "refs/heads/beads", "refs/remotes/origin/beads")
+        out.append(clone)
+    return remote, out[0], out[1], out[2]
+
+
+def sync(clone: Path, actor: str) -> dict:
+    result = run_bd(clone, "sync", "--json", actor=actor)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def tree(path: Path) -> str:
+    return git(path, "rev-parse", "beads^{tree}").strip()
+
+
+def test_divergent_clones_converge_to_one_tree(clones: tuple[Path, Path, Path, Path]) -> None:
+    remote, one, two, three = clones
+    shared = Ledger(one, actor="alice").create("Shared bead")["id"]
+    sync(one, "alice")
+    sync(two, "bob")
+    sync(three, "carol")
+    a, b, c = Ledger(one, "alice"), Ledger(two, "bob"), Ledger(three, "carol")
+    a.update(shared, {"title": "alice's title"})
+    b.update(shared, {"priority": 0})
+    b.label_add([shared], "urgent")
+    a.label_add([shared], "urgent")
+    a.label_remove([shared], "urgent")
+    c.comment(shared, "carol was here")
+    c.create("Carol's own")
+    a.create("Alice's own")
+    for _round in range(2):
+        for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
+            sync(clone, actor)
+    assert tree(one) == tree(two) == tree(three) == tree(remote)
+    final = Ledger(one, "alice").get(shared)
+    assert final["title"] == "alice's title" and final["priority"] == 0
+    assert [c["text"] for c in final["comments"]] == ["carol was here"]
+    titles = {b["title"] for b in Ledger(two, "bob").list()}
+    assert {"Carol's own", "Alice's own"} <= titles
+    for clone in (one, two, three):
+        report = json.loads(run_bd(clone, "verify", "--json").stdout)
+        assert report["ok"], report
+
+
+def test_merge_is_the_same_whoever_merges_first(clones: tuple[Path, Path, Path, Path]) -> None:
+    _remote, one, two, _three = clones
+    bead = Ledger(one, "alice").create("Contested")["id"]
+    sync(one, "alice")
+    sync(two, "bob")
+    Ledger(one, "alice").close([bead], reason="done")
+    Ledger(two, "bob").update(bead, {"title": "renamed"})
+    from beads.sync import merged_tree
+
+    git(one, "fetch", "-q", str(two), "+refs/heads/beads:refs/remotes/two/beads")
+    import pygit2
+
+    repo = pygit2.Repository(str(one))
+    ours = repo.references["refs/heads/beads"].target
+    theirs = repo.references["refs/remotes/two/beads"].target
+    assert merged_tree(repo, ours, theirs) == merged_tree(repo, theirs, ours)
+
+
+def test_close_and_reopen_race_by_canonical_order(
+        clones: tuple[Path, Path, Path, Path]) -> None:
+    _remote, one, two, _three = clones
+    bead = Ledger(one, "alice").create("Race")["id"]
+    Ledger(one, "alice").close([bead])
+    sync(one, "alice")
+    sync(two, "bob")
+    Ledger(one, "alice").reopen([bead])   # lamport n+1 on one
+    Ledger(two, "bob").update(bead, {"title": "bob"})
+    Ledger(two, "bob").reopen([bead])     # lamport n+2 on two: later in canonical order
+    Ledger(two, "bob").close([bead], reason="bob closes")
+    sync(one, "alice")
+    sync(two, "bob")
+    sync(one, "alice")
+    states = {Ledger(c, "x").get(bead)["status"] for c in (one, two)}
+    assert states == {"closed"}
+
+
+def test_sync_pushes_first_time_and_reports(clones: tuple[Path, Path, Path, Path]) -> None:
+    remote, one, _two, _three = clones
+    Ledger(one, "alice").create("New")
+    report = sync(one, "alice")
+    assert report["action"] == "pushed" and report["events_out"] == 1
+    assert git(remote, "rev-parse", "beads") == git(one, "rev-parse", "beads")
+    assert sync(one, "alice")["action"] == "up to date"

@@ -133,7 +133,12 @@ def drive(town: Town, rig: Rig, convoy_id: str, polecats: int, timeout: float,
         free = polecats - _busy(rig)
         ready = [b for b in rig.ledger().ready(limit=None) if not b.get("assignee")]
         for bead in ready[:max(free, 0)]:
-            sling(town, bead["id"], rig.name, convoy=False, actor="mayor")
+            try:
+                sling(town, bead["id"], rig.name, convoy=False, actor="mayor")
+            except GtError as exc:
+                # The Refinery slings the beads it files for conflicts itself: one may be
+                # hooked between our read of ready work and this sling.
+                say(f"{tracker.stamp()}  {bead['id']} not slung: {exc.message}")
         time.sleep(0.3)
     raise GtError(f"the demo did not finish within {timeout:.0f}s; look with `gt agents`, "
                   f"`gt peek`, and `bd list --all` in {rig.path}")

@@ -114,18 +114,13 @@ def sync(ledger: Any, remote: str = "origin", attempts: int = 10) -> SyncReport:
         if fetched.returncode != 0 and not missing:
             raise StorageError(f"git fetch {remote} failed: "
                                f"{(fetched.stderr.strip().splitlines() or ['?'])[-1]}")
-        ours = ledger.store.tip()
         theirs = None if missing else repo.references[tracking].target
-        if theirs is not None and ours != theirs:
-            if repo.descendant_of(theirs, ours):
-                report.events_in += _events(repo, theirs, ours)
-                ledger.store.advance(ours, theirs)
-                report.action = "fast-forwarded"
-                return report
-            if not repo.descendant_of(ours, theirs):
-                report.events_in += _events(repo, theirs, ours)
-                ours = _merge_commit(ledger, ours, theirs, remote)
-                report.action = "merged"
+        if theirs is not None:
+            action, count = integrate(ledger, theirs, remote)
+            report.events_in += count
+            if action != "up to date":
+                report.action = action
+        ours = ledger.store.tip()
         if ours == theirs:
             return report
         lease = str(theirs) if theirs is not None else ""
@@ -139,6 +134,34 @@ def sync(ledger: Any, remote: str = "origin", attempts: int = 10) -> SyncReport:
             return report
         report.notes.append(f"push refused (someone pushed first); attempt {attempt}")
     raise StorageError(f"bd sync gave up after {attempts} attempts: {remote} keeps moving")
+
+
+def integrate(ledger: Any, theirs: pygit2.Oid, source: str) -> tuple[str, int]:
+    """Bring `theirs` into the local ledger: fast-forward, or a merge commit; returns what was
+    done and how many events came in."""
+    repo: pygit2.Repository = ledger.repo
+    ours = ledger.store.tip()
+    if ours is None or ours == theirs or repo.descendant_of(ours, theirs):
+        return "up to date", 0
+    count = _events(repo, theirs, ours)
+    if repo.descendant_of(theirs, ours):
+        ledger.store.advance(ours, theirs)
+        return "fast-forwarded", count
+    _merge_commit(ledger, ours, theirs, source)
+    return "merged", count
+
+
+def absorb_fetched(ledger: Any) -> list[str]:
+    """Integrate every remote-tracking ledger ref (`refs/remotes/<remote>/beads`) that a plain
+    `git fetch` brought in; returns a line per remote that changed the ledger."""
+    lines = []
+    for name in ledger.repo.references:
+        if name.startswith("refs/remotes/") and name.endswith("/beads"):
+            remote = name.removeprefix("refs/remotes/").removesuffix("/beads")
+            action, count = integrate(ledger, ledger.repo.references[name].target, remote)
+            if action != "up to date":
+                lines.append(f"{remote}: {action}, {count} event(s) in")
+    return lines
 
 
 def _merge_commit(ledger: Any, ours: pygit2.Oid, theirs: pygit2.Oid, remote: str) -> pygit2.Oid:

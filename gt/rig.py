@@ -75,6 +75,8 @@ class Rig:
             git("clone", "-q", "--bare", source, str(repo))
             git("config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*",
                 cwd=repo)
+            git("config", "--add", "remote.origin.fetch", "+refs/mr/*:refs/remotes/origin/mr/*",
+                cwd=repo)
             branch = branch or _default_branch(repo)
             git("rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}", cwd=repo)
             Ledger.init(repo, prefix, actor="gt")

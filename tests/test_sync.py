@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 from pathlib import Path
 
+import pygit2
 import pytest
 
 from beads import Ledger
+from beads.sync import merged_tree
 from tests.conftest import git, run_bd
+from tests.gt_helpers import GT, bd, gt, make_project, wait_for
 
 
 @pytest.fixture
@@ -73,11 +79,7 @@ def test_merge_is_the_same_whoever_merges_first(clones: tuple[Path, Path, Path, 
     sync(two, "bob")
     Ledger(one, "alice").close([bead], reason="done")
     Ledger(two, "bob").update(bead, {"title": "renamed"})
-    from beads.sync import merged_tree
-
     git(one, "fetch", "-q", str(two), "+refs/heads/beads:refs/remotes/two/beads")
-    import pygit2
-
     repo = pygit2.Repository(str(one))
     ours = repo.references["refs/heads/beads"].target
     theirs = repo.references["refs/remotes/two/beads"].target
@@ -109,3 +111,47 @@ def test_sync_pushes_first_time_and_reports(clones: tuple[Path, Path, Path, Path
     assert report["action"] == "pushed" and report["events_out"] == 1
     assert git(remote, "rev-parse", "beads") == git(one, "rev-parse", "beads")
     assert sync(one, "alice")["action"] == "up to date"
+
+
+def test_a_plain_git_fetch_brings_remote_events_into_a_towns_ledger(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin))
+    town = tmp_path / "town"
+    gt(tmp_path, "install", str(town), "--no-tmux")
+    gt(town, "rig", "add", "proj", str(origin), "--prefix", "pj")
+    rig_repo = town / "proj" / ".repo.git"
+    git(rig_repo, "push", "-q", "origin", "beads")
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(origin), str(other))
+    git(other, "update-ref", "refs/heads/beads", "refs/remotes/origin/beads")
+    far = json.loads(bd(other, "create", "From afar", "--json").stdout)["id"]
+    git(other, "push", "-q", "origin", "beads")
+    local = json.loads(bd(town / "proj", "create", "From here", "--json").stdout)["id"]
+    log = open(tmp_path / "reactor.log", "ab")  # noqa: SIM115 - owned by the process
+    reactor = subprocess.Popen([*GT, "reactor", "run"], cwd=town, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: json.loads(gt(town, "reactor", "status", "--json").stdout)["running"])
+        git(rig_repo, "fetch", "-q", "origin")
+        wait_for(lambda: bd(town / "proj", "show", far, check=False).returncode == 0,
+                 timeout=10)
+    finally:
+        os.killpg(reactor.pid, signal.SIGKILL)
+        reactor.wait()
+    titles = {b["title"] for b in json.loads(bd(town / "proj", "list", "--json").stdout)}
+    assert {"From afar", "From here"} <= titles and local
+    assert json.loads(bd(town / "proj", "verify", "--json").stdout)["ok"]
+
+
+def test_gt_sync_syncs_every_ledger_that_has_the_remote(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin))
+    town = tmp_path / "town"
+    gt(tmp_path, "install", str(town), "--no-tmux")
+    gt(town, "rig", "add", "proj", str(origin), "--prefix", "pj")
+    bd(town / "proj", "create", "Published")
+    results = {r["ledger"]: r for r in json.loads(gt(town, "sync", "--json").stdout)}
+    assert results["town"]["action"] == "no remote 'origin'"
+    assert results["proj"]["action"] == "pushed"
+    assert git(origin, "rev-parse", "beads") == \
+        git(town / "proj" / ".repo.git", "rev-parse", "beads")

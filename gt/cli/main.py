@@ -10,6 +10,7 @@ from gt.cli import (
     mail_cmds,
     reactor_cmds,
     refinery_cmds,
+    sync_cmds,
     town_cmds,
     work_cmds,
 )
@@ -27,7 +28,7 @@ def cli(context: click.Context, as_json: bool) -> None:
 
 
 for module in (town_cmds, work_cmds, mail_cmds, refinery_cmds, reactor_cmds, hooks_cmds,
-               demo_cmd):
+               sync_cmds, demo_cmd):
     module.register(cli)
 
 

@@ -22,6 +22,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from beads.errors import BeadsError
+from beads.sync import absorb_fetched
 from gt.errors import GtError
 from gt.reactor import handlers
 from gt.reactor.scan import LedgerRef, events_since, ledgers, tip
@@ -153,6 +154,7 @@ class Reactor:
         items: list[tuple[handlers.Event, str, str]] = []
         moved: dict[str, str] = {}
         for ledger in ledgers(self.town):
+            self._absorb(ledger)
             repo = self._repo(ledger)
             head = tip(repo)
             cursor = self.state.cursors.get(ledger.name)
@@ -195,6 +197,15 @@ class Reactor:
             with contextlib.suppress(FileNotFoundError):
                 if poke.stat().st_size > POKE_LIMIT:
                     os.truncate(poke, 0)
+
+    def _absorb(self, ledger: LedgerRef) -> None:
+        """A plain `git fetch` moved a remote's ledger ref: merge it into the local ledger."""
+        try:
+            for line in absorb_fetched(self.town.open_ledger(ledger.git_dir)):
+                self.log(f"{_stamp()} [{ledger.name}] {line}")
+        except BeadsError as exc:
+            self.log(f"{_stamp()} [{ledger.name}] could not merge a fetched ledger: "
+                     f"{exc.message}")
 
     def _too_soon(self, effect: handlers.Effect) -> bool:
         """Mail nudges to one agent at most every few seconds: the agent reads all its new

@@ -4,9 +4,8 @@ The benchmarks: write latency against a bare pygit2 commit (bench_write), warm `
 processes (bench_read), many concurrent writers (bench_concurrency) and a cold cache rebuild
 (bench_cache), the reactor's commit-to-nudge latency with live tmux agents, idle CPU and
 memory (bench_reactor), the merge queue's gate runs by batch size (bench_refinery), and
-clones converging through a remote (bench_sync). They
-share the populated ledgers of one run. `--quick` uses small
-sizes for a smoke run; `--sizes` overrides every benchmark's ledger sizes.
+clones converging through a remote (bench_sync). They share the populated ledgers of one run.
+`--quick` uses small sizes for a smoke run; `--sizes` overrides every benchmark's ledger sizes.
 """
 
 from __future__ import annotations

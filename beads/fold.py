@@ -111,6 +111,9 @@ def new_doc(bead_id: str) -> Doc:
 
 
 def _create(doc: Doc, event: Event) -> None:
+    # Which create made this bead: two clones minting one id for two beads are told apart
+    # by it when their ledgers merge.
+    doc.setdefault("_origin", list(event.clock))
     fields = dict(event.data.get("fields") or {})
     status = fields.pop("status", "open")
     closed_at = fields.pop("closed_at", None)

@@ -5,6 +5,10 @@ their merge base (`fold.merge`, register by register); meta.json and config.json
 same way. The result depends only on the two tips, not on which side merges, so every clone
 reaches the identical tree. The merge commit has both tips as parents and carries no events
 of its own: the events are in the parents' history.
+
+Two clones that minted the same id for different beads (child ids `<parent>.N` are the likely
+case) are told apart by the create that made each: the earlier keeps the id, the later is
+renamed `<id>-<6 hex of its create event>`; both survive, named the same on every clone.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import pygit2
 from beads import canonical, docfile, fold, gitdir, replay, treediff, trees
 from beads.errors import StorageError
 from beads.events import format_message, parse_message
+from beads.ids import bead_path
 
 
 def _doc(repo: pygit2.Repository, tree: pygit2.Tree | None, path: str) -> dict[str, Any] | None:
@@ -33,6 +38,21 @@ def _doc(repo: pygit2.Repository, tree: pygit2.Tree | None, path: str) -> dict[s
 def _json(repo: pygit2.Repository, tree: pygit2.Tree, path: str, empty: Any) -> Any:
     data = trees.read_blob(repo, tree, path)
     return canonical.loads(data) if data else empty
+
+
+def _origin(doc: dict[str, Any]) -> tuple:
+    return tuple(doc.get("_origin") or ())
+
+
+def _twins(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
+    """Two different beads under one id: each clone minted it for its own create."""
+    return bool(_origin(ours) and _origin(theirs)) and _origin(ours) != _origin(theirs)
+
+
+def _renamed(doc: dict[str, Any]) -> dict[str, Any]:
+    """The later of two twins, under an id made from its own create: every clone picks the
+    same one and names it the same, whichever side merges."""
+    return {**doc, "id": f"{doc['id']}-{doc['_origin'][2][:6]}"}
 
 
 def merge_config(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +79,16 @@ def merged_tree(repo: pygit2.Repository, ours: pygit2.Oid, theirs: pygit2.Oid) -
         if theirs_doc is None:
             continue
         ours_doc = _doc(repo, ours_tree, path)
+        if ours_doc is not None and _twins(ours_doc, theirs_doc):
+            keep, moved = sorted((ours_doc, theirs_doc), key=_origin)
+            changes[path] = canonical.dumps_file(keep)
+            renamed = _renamed(moved)
+            new_path = bead_path(renamed["id"])
+            existing = _doc(repo, ours_tree, new_path)
+            added += existing is None
+            merged = fold.merge(existing, renamed) if existing is not None else renamed
+            changes[new_path] = canonical.dumps_file(merged)
+            continue
         if ours_doc is None:
             added += 1
         merged = fold.merge(ours_doc, theirs_doc) if ours_doc is not None else theirs_doc

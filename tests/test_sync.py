@@ -155,3 +155,23 @@ def test_gt_sync_syncs_every_ledger_that_has_the_remote(tmp_path: Path) -> None:
     assert results["proj"]["action"] == "pushed"
     assert git(origin, "rev-parse", "beads") == \
         git(town / "proj" / ".repo.git", "rev-parse", "beads")
+
+
+def test_children_minted_on_two_clones_both_survive(clones: tuple[Path, Path, Path, Path]) -> None:
+    _remote, one, two, three = clones
+    parent = Ledger(one, "alice").create("Parent", issue_type="epic")["id"]
+    for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
+        sync(clone, actor)
+    mine = Ledger(one, "alice").create("Alice's child", parent=parent)
+    theirs = Ledger(two, "bob").create("Bob's child", parent=parent)
+    assert mine["id"] == theirs["id"] == f"{parent}.1"
+    for _round in range(2):
+        for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
+            sync(clone, actor)
+    assert tree(one) == tree(two) == tree(three)
+    children = {b["title"]: b["id"] for b in Ledger(three, "carol").list()
+                if b.get("parent") == parent}
+    assert set(children) == {"Alice's child", "Bob's child"}
+    assert len(set(children.values())) == 2 and f"{parent}.1" in children.values()
+    for clone in (one, two, three):
+        assert json.loads(run_bd(clone, "verify", "--json").stdout)["ok"]

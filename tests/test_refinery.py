@@ -264,6 +264,9 @@ def test_queue_order_is_priority_then_retries_then_age(tmp_path: Path) -> None:
     ledger.update(urgent, {"priority": 0})
     ledger.update_many("sent back before", {retried: {"rejections": 1}})
     assert [r.bead for r in requests(rig)] == [urgent, first, second, retried]
+    # a bead of an older convoy goes before unconvoyed work of the same priority
+    gt(rig.town.root, "convoy", "create", "Batch", second)
+    assert [r.bead for r in requests(rig)] == [urgent, second, first, retried]
 
 
 @pytest.mark.parametrize("size", [1, 3])

@@ -16,7 +16,7 @@ from typing import Any
 
 import pygit2
 
-from beads import canonical, fold, gitdir, history, query, wisps
+from beads import canonical, fold, gitdir, history, mergedriver, query, wisps
 from beads.cache import public_view
 from beads.errors import (
     AlreadyClaimed,
@@ -87,6 +87,7 @@ class Ledger:
             return [Intent("init", "", {"prefix": prefix})], True
 
         ledger._write(f"init ledger with prefix {prefix}", plan, require_init=False)
+        mergedriver.install(ledger.dirs.common_dir)
         return ledger
 
     @property

@@ -175,3 +175,27 @@ def test_children_minted_on_two_clones_both_survive(clones: tuple[Path, Path, Pa
     assert len(set(children.values())) == 2 and f"{parent}.1" in children.values()
     for clone in (one, two, three):
         assert json.loads(run_bd(clone, "verify", "--json").stdout)["ok"]
+
+
+def test_a_raw_git_merge_of_the_beads_branch_matches_the_replay_merge(
+        clones: tuple[Path, Path, Path, Path]) -> None:
+    remote, one, two, _three = clones
+    shared = Ledger(one, "alice").create("Shared")["id"]
+    sync(one, "alice")
+    sync(two, "bob")
+    Ledger(one, "alice").update(shared, {"title": "from one"})
+    Ledger(one, "alice").create("Only on one")
+    sync(one, "alice")
+    Ledger.init(two, "gt")  # in a fresh clone, bd init registers the merge driver
+    Ledger(two, "bob").update(shared, {"priority": 0})
+    Ledger(two, "bob").label_add([shared], "two")
+    git(two, "fetch", "-q", "origin")
+    repo = pygit2.Repository(str(two))
+    ours = repo.references["refs/heads/beads"].target
+    theirs = repo.references["refs/remotes/origin/beads"].target
+    expected = str(merged_tree(repo, ours, theirs))
+    git(two, "checkout", "-q", "beads")
+    git(two, "-c", "user.name=bob", "-c", "user.email=b@x", "merge", "-q", "--no-edit",
+        "origin/beads")
+    assert git(two, "rev-parse", "HEAD^{tree}").strip() == expected
+    assert remote.exists()

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pygit2
@@ -199,3 +200,34 @@ def test_a_raw_git_merge_of_the_beads_branch_matches_the_replay_merge(
         "origin/beads")
     assert git(two, "rev-parse", "HEAD^{tree}").strip() == expected
     assert remote.exists()
+
+
+def test_two_machines_sling_one_bead_and_one_holds_it(tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin))
+    towns = []
+    for name in ("east", "west"):
+        town = tmp_path / name
+        gt(tmp_path, "install", str(town), "--no-tmux")
+        gt(town, "config", "agent", "set", "idle", f"{sys.executable} -c pass",
+           "--prompt", "none")
+        gt(town, "config", "default-agent", "idle")
+        gt(town, "rig", "add", "proj", str(origin), "--prefix", "pj")
+        towns.append(town)
+    east, west = towns
+    git(west / "proj" / ".repo.git", "push", "-q", "origin", "beads")
+    gt(east, "sync")
+    bead = json.loads(bd(east / "proj", "create", "Contested", "--json").stdout)["id"]
+    gt(east, "sync")
+    gt(west, "sync")
+    gt(east, "sling", bead, "proj/polecats/nux", "--no-convoy")
+    gt(west, "sling", bead, "proj/polecats/slit", "--no-convoy")
+    for town in (east, west, east):
+        gt(town, "sync")
+    holders = {json.loads(bd(t / "proj", "show", bead, "--json").stdout)["assignee"]
+               for t in (east, west)}
+    assert len(holders) == 1
+    holder = holders.pop()
+    loser = "proj/polecats/slit" if holder.endswith("nux") else "proj/polecats/nux"
+    agents = {a["agent"]: a for a in json.loads(gt(east, "agents", "--json").stdout)}
+    assert agents[holder]["hook"] == bead and agents[loser]["hook"] is None

@@ -10,6 +10,7 @@ from beads.sync import sync
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.git import git
 from gt.reactor.scan import ledgers
+from gt.work import claims
 
 
 @click.command("sync")
@@ -27,7 +28,9 @@ def sync_cmd(remote: str) -> None:
             results.append({"ledger": ledger_ref.name, "action": f"no remote {remote!r}"})
             continue
         try:
-            report = sync(town.open_ledger(ledger_ref.git_dir, "gt"), remote).to_dict()
+            ledger = town.open_ledger(ledger_ref.git_dir, "gt")
+            report = sync(ledger, remote).to_dict()
+            report["unhooked"] = claims.reconcile(town, ledger)
         except BeadsError as exc:
             report = {"action": "failed", "error": exc.message}
         results.append({"ledger": ledger_ref.name, **report})
@@ -38,6 +41,8 @@ def sync_cmd(remote: str) -> None:
                       if "events_in" in item else "")
             error = f": {safe(item['error'])}" if item.get("error") else ""
             echo(f"{item['ledger']}: {item['action']}{counts}{error}")
+            for line in item.get("unhooked", []):
+                echo(f"  {safe(line)}")
 
     show(results, human)
 

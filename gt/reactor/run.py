@@ -28,6 +28,7 @@ from gt.reactor import handlers
 from gt.reactor.scan import LedgerRef, events_since, ledgers, tip
 from gt.reactor.state import State
 from gt.town import Town
+from gt.work import claims
 
 DEBOUNCE = 0.002
 MAX_DEBOUNCE = 0.02
@@ -201,7 +202,11 @@ class Reactor:
     def _absorb(self, ledger: LedgerRef) -> None:
         """A plain `git fetch` moved a remote's ledger ref: merge it into the local ledger."""
         try:
-            for line in absorb_fetched(self.town.open_ledger(ledger.git_dir)):
+            opened = self.town.open_ledger(ledger.git_dir)
+            merged = absorb_fetched(opened)
+            if merged:
+                merged += claims.reconcile(self.town, opened)
+            for line in merged:
                 self.log(f"{_stamp()} [{ledger.name}] {line}")
         except BeadsError as exc:
             self.log(f"{_stamp()} [{ledger.name}] could not merge a fetched ledger: "

@@ -51,13 +51,16 @@ def _blob(repo: pygit2.Repository, tree: pygit2.Tree, path: str) -> bytes | None
     return obj.data if isinstance(obj, pygit2.Blob) else b"\0<tree>"
 
 
-def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None) -> Report:
+def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None,
+           tip: pygit2.Oid | None = None) -> Report:
+    """Check the ledger at `tip` (default: the beads branch)."""
     report = Report()
-    try:
-        tip = repo.references[gitdir.BEADS_REF].target
-    except KeyError:
-        report.problems.append("no beads branch")
-        return report
+    if tip is None:
+        try:
+            tip = repo.references[gitdir.BEADS_REF].target
+        except KeyError:
+            report.problems.append("no beads branch")
+            return report
     chain = []
     commit = repo[tip]
     while True:

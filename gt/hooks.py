@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from gt.town import Town
 
 HOOKS = ("reference-transaction", "post-receive")
+# A shared remote that others push to: validate ledger pushes, wake watching reactors.
+REMOTE_HOOKS = ("pre-receive", "post-receive")
 MARKER = "# gastown-py hook shim: managed by gt hooks; do not edit"
 CHAINED_SUFFIX = ".gt-chained"
 PYTHON_PLACEHOLDER = "@GT_PYTHON@"
@@ -92,7 +94,8 @@ def render(hook: str, python: str | None = None) -> str:
     return template.replace(PYTHON_PLACEHOLDER, shlex.quote(python or sys.executable))
 
 
-def install(git_dir: Path, python: str | None = None) -> list[str]:
+def install(git_dir: Path, python: str | None = None,
+            names: tuple[str, ...] = HOOKS) -> list[str]:
     """Install the shims into `git_dir`'s hooks directory; idempotent. Returns what was done.
 
     An existing hook that is not ours is moved to `<hook>.gt-chained` and keeps running.
@@ -102,7 +105,7 @@ def install(git_dir: Path, python: str | None = None) -> list[str]:
     directory = hooks_dir(git_dir)
     directory.mkdir(parents=True, exist_ok=True)
     done = []
-    for hook in HOOKS:
+    for hook in names:
         path = directory / hook
         chained = directory / (hook + CHAINED_SUFFIX)
         text = render(hook, python)  # before touching anything: a missing template changes none
@@ -131,11 +134,11 @@ def install(git_dir: Path, python: str | None = None) -> list[str]:
     return done
 
 
-def uninstall(git_dir: Path) -> list[str]:
+def uninstall(git_dir: Path, names: tuple[str, ...] = HOOKS) -> list[str]:
     """Remove our shims from `git_dir`'s hooks and put chained hooks back under their name."""
     directory = hooks_dir(git_dir)
     done = []
-    for hook in HOOKS:
+    for hook in names:
         path = directory / hook
         chained = directory / (hook + CHAINED_SUFFIX)
         ours = path.is_file() and is_shim(path)
@@ -152,12 +155,12 @@ def uninstall(git_dir: Path) -> list[str]:
     return done
 
 
-def status(git_dir: Path) -> dict[str, str]:
+def status(git_dir: Path, names: tuple[str, ...] = HOOKS) -> dict[str, str]:
     """Each hook's state: installed (ours), chained (ours, running a kept hook first),
     foreign (someone else's hook, not ours) or absent."""
     directory = hooks_dir(git_dir)
     states = {}
-    for hook in HOOKS:
+    for hook in names:
         path = directory / hook
         if not (path.exists() or path.is_symlink()):
             states[hook] = ABSENT

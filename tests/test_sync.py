@@ -231,3 +231,37 @@ def test_two_machines_sling_one_bead_and_one_holds_it(tmp_path: Path) -> None:
     loser = "proj/polecats/slit" if holder.endswith("nux") else "proj/polecats/nux"
     agents = {a["agent"]: a for a in json.loads(gt(east, "agents", "--json").stdout)}
     assert agents[holder]["hook"] == bead and agents[loser]["hook"] is None
+
+
+def test_a_validating_remote_refuses_bad_ledger_pushes(
+        clones: tuple[Path, Path, Path, Path], tmp_path: Path) -> None:
+    remote, one, two, _three = clones
+    installed = json.loads(gt(tmp_path, "hooks", "install", "--remote", str(remote),
+                              "--json").stdout)
+    assert any("pre-receive" in line for line in installed[0]["done"])
+    Ledger(one, "alice").create("Good")
+    assert sync(one, "alice")["action"] == "pushed"
+    # history rewritten: amend the tip and force it
+    git(one, "update-ref", "refs/heads/beads", "beads~1")
+    Ledger(one, "alice").create("Other")
+    forced = subprocess.run(["git", "push", "-q", "--force", "origin", "beads"], cwd=one,
+                            capture_output=True, text=True)
+    assert forced.returncode != 0 and "rewrites the ledger's history" in forced.stderr
+    # a commit that changes a bead file without an event
+    sync(two, "bob")
+    repo = pygit2.Repository(str(two))
+    tip = repo.references["refs/heads/beads"].target
+    tree = repo[tip].tree
+    builder = repo.TreeBuilder(tree)
+    builder.insert("junk.txt", repo.create_blob(b"junk\n"), pygit2.GIT_FILEMODE_BLOB)
+    who = pygit2.Signature("mallory", "m@x")
+    bad = repo.create_commit("refs/heads/beads", who, who, "by hand", builder.write(), [tip])
+    refused = subprocess.run(["git", "push", "-q", "origin", "beads"], cwd=two,
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "ledger push refused" in refused.stderr
+    assert git(remote, "rev-parse", "beads").strip() != str(bad)
+    # the remote still takes a good push, and ordinary branches are not checked
+    git(two, "update-ref", "refs/heads/beads", str(tip))
+    Ledger(two, "bob").create("Fine")
+    assert sync(two, "bob")["action"] in ("pushed", "merged and pushed")
+    git(two, "push", "-q", "origin", "HEAD:refs/heads/feature")

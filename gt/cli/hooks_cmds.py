@@ -24,27 +24,39 @@ def hooks_group() -> None:
     """Git hook shims that tell gt when refs move (in the town's and every rig's repo)."""
 
 
-def _git_dirs() -> list[Path]:
-    return hooks.town_git_dirs(ctx().town())
+_remote_option = click.option(
+    "--remote", "remote", type=click.Path(file_okay=False, path_type=Path),
+    help="A shared bare repository others push to (instead of the town's repositories): "
+         "pre-receive validates pushes to its ledger, post-receive wakes reactors.")
+
+
+def _targets(remote: Path | None) -> tuple[list[Path], tuple[str, ...]]:
+    if remote is not None:
+        return [remote.resolve()], hooks.REMOTE_HOOKS
+    return hooks.town_git_dirs(ctx().town()), hooks.HOOKS
 
 
 @hooks_group.command("install")
+@_remote_option
 @json_option
 @handles_errors
-def hooks_install() -> None:
+def hooks_install(remote: Path | None) -> None:
     """Install the shims (idempotent); an existing hook is kept and still runs first."""
-    done = [{"git_dir": str(git_dir), "done": hooks.install(git_dir)}
-            for git_dir in _git_dirs()]
+    dirs, names = _targets(remote)
+    done = [{"git_dir": str(git_dir), "done": hooks.install(git_dir, names=names)}
+            for git_dir in dirs]
     show(done, lambda: [echo(line) for item in done for line in item["done"]])
 
 
 @hooks_group.command("uninstall")
+@_remote_option
 @json_option
 @handles_errors
-def hooks_uninstall() -> None:
+def hooks_uninstall(remote: Path | None) -> None:
     """Remove the shims and restore the hooks they replaced."""
-    done = [{"git_dir": str(git_dir), "done": hooks.uninstall(git_dir)}
-            for git_dir in _git_dirs()]
+    dirs, names = _targets(remote)
+    done = [{"git_dir": str(git_dir), "done": hooks.uninstall(git_dir, names)}
+            for git_dir in dirs]
 
     def human() -> None:
         lines = [line for item in done for line in item["done"]]
@@ -57,12 +69,14 @@ def hooks_uninstall() -> None:
 
 
 @hooks_group.command("status")
+@_remote_option
 @json_option
 @handles_errors
-def hooks_status() -> None:
+def hooks_status(remote: Path | None) -> None:
     """Each repo's hooks: installed, chained (an older hook runs first), foreign or absent."""
+    dirs, names = _targets(remote)
     items = [{"git_dir": str(git_dir), "hooks_dir": str(hooks.hooks_dir(git_dir)),
-              "hooks": hooks.status(git_dir)} for git_dir in _git_dirs()]
+              "hooks": hooks.status(git_dir, names)} for git_dir in dirs]
 
     def human() -> None:
         for item in items:

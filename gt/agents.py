@@ -71,15 +71,23 @@ def agent_bead(ledger: Ledger, address: Address) -> dict[str, Any] | None:
         return None
 
 
-def ensure_agent(ledger: Ledger, address: Address, runtime: str | None = None) -> dict[str, Any]:
-    """The agent's bead, created (idle, nothing hooked) the first time."""
+def ensure_agent(ledger: Ledger, address: Address, runtime: str | None = None,
+                 home: str | None = None) -> dict[str, Any]:
+    """The agent's bead, created (idle, nothing hooked, homed on `home`) the first time."""
     existing = agent_bead(ledger, address)
     if existing is not None:
         return existing
     fields: dict[str, Any] = {"issue_type": "agent", "role": address.role,
                               "agent_state": "idle"}
+    if home:
+        fields["home"] = home
     if address.rig:
         fields["rig"] = address.rig
     if runtime:
         fields["runtime"] = runtime
     return ledger.create(str(address), bead_id=address.bead_id(ledger.prefix), **fields)
+
+
+def homed_here(agent: dict[str, Any], machine: str) -> bool:
+    """Whether this machine runs the agent: its home, or no home recorded."""
+    return not agent.get("home") or agent["home"] == machine

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,19 @@ class Town:
         path = self.root / ".git" / "gt"
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    @property
+    def machine(self) -> str:
+        """This machine's name in the town (local, never committed): agents homed here are
+        the ones this machine's reactor starts and nudges."""
+        try:
+            name = (self.state_dir / "machine").read_text().strip()
+        except FileNotFoundError:
+            name = ""
+        return name or socket.gethostname()
+
+    def set_machine(self, name: str) -> None:
+        (self.state_dir / "machine").write_text(name + "\n")
 
     @property
     def socket(self) -> str:

@@ -265,3 +265,55 @@ def test_a_validating_remote_refuses_bad_ledger_pushes(
     Ledger(two, "bob").create("Fine")
     assert sync(two, "bob")["action"] in ("pushed", "merged and pushed")
     git(two, "push", "-q", "origin", "HEAD:refs/heads/feature")
+
+
+def test_work_slung_to_an_agent_homed_elsewhere_starts_there_after_a_sync(
+        tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin))
+    towns = {}
+    for name in ("east", "west"):
+        town = tmp_path / name
+        gt(tmp_path, "install", str(town), "--no-tmux")
+        gt(town, "config", "machine", name)
+        gt(town, "config", "agent", "set", "sleeper",
+           f"{sys.executable} -c 'import time; time.sleep(60)'", "--prompt", "none")
+        gt(town, "config", "default-agent", "sleeper")
+        gt(town, "rig", "add", "proj", str(origin), "--prefix", "pj")
+        towns[name] = town
+    east, west = towns["east"], towns["west"]
+    git(west / "proj" / ".repo.git", "push", "-q", "origin", "beads")
+
+    def west_sessions() -> list[str]:
+        return json.loads(gt(west, "session", "list", "--json").stdout)["sessions"]
+
+    # nux is born on west, so it is homed there
+    first = json.loads(bd(west / "proj", "create", "West's work", "--json").stdout)["id"]
+    gt(west, "sling", first, "proj/polecats/nux", "--no-convoy")
+    gt(west, "unsling", "proj/polecats/nux")
+    gt(west, "session", "stop", "proj/polecats/nux")
+    gt(west, "sync")
+    log = open(tmp_path / "west-reactor.log", "ab")  # noqa: SIM115 - owned by the process
+    reactor = subprocess.Popen([*GT, "reactor", "run"], cwd=west, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        # the reactor catches up on west's own history first (it wakes nux for the old
+        # sling); once that is done, nux is stopped again
+        wait_for(lambda: "gt-proj-nux" in west_sessions())
+        gt(west, "session", "stop", "proj/polecats/nux")
+        gt(east, "sync")
+        second = json.loads(bd(east / "proj", "create", "East's work", "--json").stdout)["id"]
+        slung = json.loads(gt(east, "sling", second, "proj/polecats/nux", "--no-convoy",
+                              "--json").stdout)
+        assert slung["wake"].startswith("homed on west")
+        assert json.loads(gt(east, "session", "list", "--json").stdout)["sessions"] == []
+        assert "gt-proj-nux" not in west_sessions()
+        gt(east, "sync")
+        gt(west, "sync")
+        wait_for(lambda: "gt-proj-nux" in west_sessions())
+    finally:
+        os.killpg(reactor.pid, signal.SIGKILL)
+        reactor.wait()
+        gt(west, "down")
+    assert json.loads(gt(east, "session", "list", "--json").stdout)["sessions"] == []
+    assert "wake proj/polecats/nux" in (tmp_path / "west-reactor.log").read_text()

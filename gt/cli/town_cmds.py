@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,8 @@ def all_agents(town: Town) -> list[dict[str, Any]]:
             except GtError:
                 continue
             out.append({"agent": str(address), "id": agent["id"], "role": address.role,
-                        "rig": address.rig, "state": agent.get("agent_state", "idle"),
+                        "rig": address.rig, "home": agent.get("home"),
+                        "state": agent.get("agent_state", "idle"),
                         "hook": agent.get("hook_bead"), "session": address.session,
                         "live": address.session in live})
     return out
@@ -268,6 +270,19 @@ def role_agent(role: str, name: str) -> None:
     town.config.setdefault("agents", {})[role] = name
     town.save(f"gt config role-agent {role} {name}")
     echo(f"{role}: {name}")
+
+
+@config.command("machine")
+@click.argument("name", required=False)
+@handles_errors
+def config_machine(name: str | None) -> None:
+    """This machine's name in the town (local to this clone); without NAME, show it."""
+    town = ctx().town()
+    if name:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", name):
+            raise GtError(f"invalid machine name {name!r}")
+        town.set_machine(name)
+    echo(town.machine)
 
 
 @config.command("set")

@@ -23,6 +23,7 @@ from watchdog.observers import Observer
 
 from beads.errors import BeadsError
 from beads.sync import absorb_fetched
+from gt.agents import homed_here
 from gt.errors import GtError
 from gt.reactor import handlers
 from gt.reactor.scan import LedgerRef, events_since, ledgers, tip
@@ -224,8 +225,10 @@ class Reactor:
         return False
 
     def _agent_names(self, ledger: LedgerRef) -> Callable[[str], str | None]:
-        """Agent bead id -> its address (the bead's title), read lazily from the ledger."""
+        """Agent bead id -> its address (the bead's title), read lazily from the ledger; None
+        for an agent homed on another machine (that machine's reactor wakes it)."""
         cache: dict[str, str | None] = {}
+        machine = self.town.machine
 
         def lookup(bead_id: str) -> str | None:
             if bead_id not in cache:
@@ -233,8 +236,8 @@ class Reactor:
                     bead = self.town.open_ledger(ledger.git_dir).get(bead_id)
                 except BeadsError:
                     bead = {}
-                cache[bead_id] = bead.get("title") if bead.get("issue_type") == "agent" \
-                    else None
+                ours = bead.get("issue_type") == "agent" and homed_here(bead, machine)
+                cache[bead_id] = bead.get("title") if ours else None
             return cache[bead_id]
 
         return lookup

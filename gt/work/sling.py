@@ -15,7 +15,7 @@ from beads.errors import BeadsError, NotFound
 from beads.model import INFRA_TYPES
 from beads.store import Intent
 from beads.view import View
-from gt.agents import POLECAT_NAMES, Address, ensure_agent
+from gt.agents import POLECAT_NAMES, Address, ensure_agent, homed_here
 from gt.errors import GtError
 from gt.rig import Rig
 from gt.town import Town
@@ -131,7 +131,7 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
     bead_id = _resolve_bead(town, ledger, bead_ref)
     for _attempt in range(len(POLECAT_NAMES) + 1):
         chosen = address or pick_polecat(rig, ledger)  # type: ignore[arg-type]
-        agent = ensure_agent(ledger, chosen, runtime)
+        agent = ensure_agent(ledger, chosen, runtime, home=town.machine)
         branch = None
         if chosen.role == "polecat" and rig is not None:
             branch = f"polecat/{chosen.name}/{bead_id}"
@@ -154,7 +154,9 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
         from gt.launch import wake as wake_agent
         from gt.reactor.run import running_pid
 
-        if running_pid(town) is not None and runtime is None:
+        if not homed_here(agent, town.machine):
+            wake = f"homed on {agent['home']}: it starts there after the next sync"
+        elif running_pid(town) is not None and runtime is None:
             wake = "the reactor wakes it"
         else:
             wake = wake_agent(town, chosen, runtime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -317,3 +318,50 @@ def test_work_slung_to_an_agent_homed_elsewhere_starts_there_after_a_sync(
         gt(west, "down")
     assert json.loads(gt(east, "session", "list", "--json").stdout)["sessions"] == []
     assert "wake proj/polecats/nux" in (tmp_path / "west-reactor.log").read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_three_clones_converge_through_git_daemon(tmp_path: Path, repo: Path) -> None:
+    Ledger.init(repo, "gt", actor="alice")
+    served = tmp_path / "served"
+    served.mkdir()
+    remote = served / "town.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
+    git(repo, "push", "-q", str(remote), "beads")
+    port = _free_port()
+    daemon = subprocess.Popen(["git", "daemon", "--reuseaddr", "--export-all",
+                               "--enable=receive-pack", f"--base-path={served}",
+                               "--listen=127.0.0.1", f"--port={port}", str(served)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    url = f"git://127.0.0.1:{port}/town.git"
+    try:
+        wait_for(lambda: subprocess.run(["git", "ls-remote", url], capture_output=True)
+                 .returncode == 0, timeout=15)
+        clones = []
+        for name in ("one", "two", "three"):
+            clone = tmp_path / name
+            git(tmp_path, "clone", "-q", url, str(clone))
+            git(clone, "update-ref", "refs/heads/beads", "refs/remotes/origin/beads")
+            clones.append(clone)
+        shared = Ledger(clones[0], "alice").create("Shared")["id"]
+        sync(clones[0], "alice")
+        for clone, actor in zip(clones[1:], ("bob", "carol"), strict=True):
+            sync(clone, actor)
+        for n, (clone, actor) in enumerate(zip(clones, ("alice", "bob", "carol"),
+                                               strict=True)):
+            Ledger(clone, actor).update(shared, {"notes": f"{actor} {n}"})
+            Ledger(clone, actor).create(f"{actor}'s bead")
+        for _round in range(2):
+            for clone, actor in zip(clones, ("alice", "bob", "carol"), strict=True):
+                sync(clone, actor)
+        assert len({tree(c) for c in clones}) == 1
+        assert tree(clones[0]) == tree(remote)
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait()

@@ -1,5 +1,5 @@
 """`python -m beads` runs the `bd` command."""
 
-from beads.cli.main import main
+from beads.cli.entry import main
 
 main()

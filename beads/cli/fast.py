@@ -1,0 +1,63 @@
+"""The fast path for the reads agents run most: `bd ready --json` and `bd list --json`.
+
+Agents poll these constantly. With the cache current they need neither pygit2 nor click
+(together about 120 ms of imports), so they are answered here, before the command-line
+framework is loaded. Anything else, any other flag, and every error go the ordinary way: the
+fast path only ever answers what the full command would answer, byte for byte.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+from beads import gitdir, query
+from beads.cache import overlay_signature
+from beads.errors import BeadsError
+from beads.reader import Reader
+
+
+def _limit(args: list[str], default: int) -> int | None:
+    """The -n/--limit value; None if the arguments hold anything else."""
+    limit = default
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--json":
+            continue
+        if arg in ("-n", "--limit") and rest and rest[0].isdigit():
+            limit = int(rest.pop(0))
+            continue
+        if arg.startswith("--limit=") and arg[8:].isdigit():
+            limit = int(arg[8:])
+            continue
+        return None
+    return limit
+
+
+def answer(argv: list[str]) -> bool:
+    """Answer `argv` if it is a fast read on a current cache; False to take the full path."""
+    if not argv or argv[0] not in ("ready", "list") or "--json" not in argv:
+        return False
+    limit = _limit(argv[1:], 10 if argv[0] == "ready" else 50)
+    if limit is None:
+        return False
+    try:
+        dirs = gitdir.find()
+        tip = gitdir.read_ref(dirs.common_dir)
+        reader = Reader(dirs)
+        cache = reader.cache
+        if tip is None or cache.get("tip") != tip \
+                or cache.get("overlay") != overlay_signature(dirs.state_dir) \
+                or cache.get("overlay_problems"):
+            return False
+        if argv[0] == "ready":
+            rows = query.ready(cache.db, query.Filters(), "priority", limit)
+        else:
+            rows = query.list_docs(cache.db, query.Filters(include_closed=False), "priority",
+                                   False, limit)
+    except (BeadsError, OSError, ValueError, sqlite3.Error):
+        return False
+    sys.stdout.buffer.write(b"[" + b",\n".join(rows) + b"]\n")
+    sys.stdout.flush()
+    return True

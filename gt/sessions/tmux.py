@@ -110,12 +110,12 @@ class TmuxBackend:
 
     def send(self, name: str, text: str) -> bool:
         """Type `text` and press Enter; True once the text is seen on the pane (within ~2 s)."""
-        if not self.is_live(name):
-            return False
         target = f"={tmux_name(name)}:"
         text = printable(text)
         tail = _squeeze(text)[-TAIL_CHARS:]
         before = self._count(target, tail)
+        if before is None:
+            return False  # no such session: capturing its pane failed
         for start in range(0, len(text), CHUNK):
             chunk = text[start:start + CHUNK]
             if self._tmux(["send-keys", "-t", target, "-l", "--", chunk]).returncode != 0:
@@ -123,14 +123,17 @@ class TmuxBackend:
         seen = not tail or self._wait_for(target, tail, before)
         return self._tmux(["send-keys", "-t", target, "Enter"]).returncode == 0 and seen
 
-    def _count(self, target: str, tail: str) -> int:
-        screen = self._tmux(["capture-pane", "-p", "-J", "-t", target]).stdout
-        return _squeeze(screen).count(tail) if tail else 0
+    def _count(self, target: str, tail: str) -> int | None:
+        """How often `tail` shows on the pane; None when the session is not there."""
+        result = self._tmux(["capture-pane", "-p", "-J", "-t", target])
+        if result.returncode != 0:
+            return None
+        return _squeeze(result.stdout).count(tail) if tail else 0
 
     def _wait_for(self, target: str, tail: str, before: int) -> bool:
         deadline = time.monotonic() + CONFIRM_SECONDS
         while time.monotonic() < deadline:
-            if self._count(target, tail) > before:
+            if (self._count(target, tail) or 0) > before:
                 return True
             time.sleep(0.05)
         return False

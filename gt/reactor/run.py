@@ -31,7 +31,7 @@ from gt.reactor.state import State
 from gt.town import Town
 from gt.work import claims
 
-DEBOUNCE = 0.002
+DEBOUNCE = 0.001
 MAX_DEBOUNCE = 0.02
 SAFETY_POLL = 5.0
 MAIL_NUDGE_GAP = 3.0

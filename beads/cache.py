@@ -18,7 +18,7 @@ from typing import Any
 from beads import canonical
 from beads.model import SCHEMA_VERSION
 
-CACHE_VERSION = "4"
+CACHE_VERSION = "5"
 
 # `beads` rows stay narrow (the columns queries filter and sort on); the JSON documents and
 # the search text live in `docs`, read only for the rows a query returns.
@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS junk (path TEXT PRIMARY KEY, layer INTEGER, reason TE
 _INDEXES = {
     "beads_status": "beads(status, priority, created_at)",
     "beads_parent": "beads(parent)",
+    "beads_order": "beads(priority, created_at, id)",
     "labels_id": "labels(id)",
     "labels_label": "labels(label)",
     "deps_id": "deps(id)",

@@ -365,3 +365,35 @@ def test_three_clones_converge_through_git_daemon(tmp_path: Path, repo: Path) ->
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait()
+
+
+def test_concurrent_edits_of_one_field_take_the_later_write(
+        clones: tuple[Path, Path, Path, Path]) -> None:
+    _remote, one, two, _three = clones
+    bead = Ledger(one, "alice").create("Original")["id"]
+    sync(one, "alice")
+    sync(two, "bob")
+    Ledger(one, "alice").update(bead, {"title": "alice's"})
+    b = Ledger(two, "bob")
+    b.update(bead, {"notes": "first"})
+    b.update(bead, {"title": "bob's"})  # a later lamport than alice's edit
+    for clone, actor in ((one, "alice"), (two, "bob"), (one, "alice")):
+        sync(clone, actor)
+    assert {Ledger(c, "x").get(bead)["title"] for c in (one, two)} == {"bob's"}
+
+
+def test_a_cycle_only_the_merge_creates_is_kept_and_reported(
+        clones: tuple[Path, Path, Path, Path]) -> None:
+    _remote, one, two, _three = clones
+    first = Ledger(one, "alice").create("First")["id"]
+    second = Ledger(one, "alice").create("Second")["id"]
+    sync(one, "alice")
+    sync(two, "bob")
+    Ledger(one, "alice").dep_add(first, second)
+    Ledger(two, "bob").dep_add(second, first)
+    for clone, actor in ((one, "alice"), (two, "bob"), (one, "alice")):
+        sync(clone, actor)
+    cycles = json.loads(run_bd(one, "dep", "cycles", "--json").stdout)["cycles"]
+    assert cycles and set(cycles[0]) == {first, second}
+    report = json.loads(run_bd(one, "verify", "--json").stdout)
+    assert report["cycles"] and report["first_divergence"] is None

@@ -23,6 +23,14 @@ def make_project(path: Path) -> Path:
     return path
 
 
+def make_town(base: Path, source: Path | None = None) -> Path:
+    """A town (sessions as processes) at `base/town` with the rig `proj` (prefix pj)."""
+    root = base / "town"
+    gt(base, "install", str(root), "--no-tmux")
+    gt(root, "rig", "add", "proj", str(source or make_project(base / "proj")), "--prefix", "pj")
+    return root
+
+
 def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None,
         check: bool = True) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **(env or {})}

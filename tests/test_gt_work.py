@@ -11,17 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.gt_helpers import bd, gt, make_project, run, wait_for
+from tests.gt_helpers import bd, gt, make_town, run, wait_for
 
 SCRIPT = {"edits": [{"op": "write", "path": "feature.txt", "content": "done\n"}]}
 
 
 @pytest.fixture
 def town(tmp_path: Path) -> Path:
-    root = tmp_path / "town"
-    gt(tmp_path, "install", str(root), "--no-tmux")
-    gt(root, "rig", "add", "proj", str(make_project(tmp_path / "proj")), "--prefix", "pj")
-    return root
+    return make_town(tmp_path)
 
 
 def new_bead(town: Path, title: str = "Write the feature", script: dict | None = None) -> str:

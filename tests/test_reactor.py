@@ -18,7 +18,7 @@ from beads import Ledger
 from beads.ledger import NewBead
 from beads.query import Filters
 from gt.town import Town
-from tests.gt_helpers import GT, bd, gt, make_project, run, wait_for
+from tests.gt_helpers import GT, bd, gt, make_project, make_town, run, wait_for
 
 
 def start_reactor(town: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -37,10 +37,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def town(tmp_path: Path) -> Path:
-    root = tmp_path / "town"
-    gt(tmp_path, "install", str(root), "--no-tmux")
-    gt(root, "rig", "add", "proj", str(make_project(tmp_path / "proj")), "--prefix", "pj")
-    return root
+    return make_town(tmp_path)
 
 
 def test_sling_with_the_reactor_up_wakes_the_stopped_agent(town: Path, tmp_path: Path) -> None:

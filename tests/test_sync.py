@@ -203,20 +203,26 @@ def test_a_raw_git_merge_of_the_beads_branch_matches_the_replay_merge(
     assert remote.exists()
 
 
+def two_machines(base: Path, origin: Path, agent_command: str) -> tuple[Path, Path]:
+    """Two towns, machines `east` and `west`, sharing the rig `proj` from `origin`, whose
+    agents run `agent_command`; west publishes the rig's ledger."""
+    towns = []
+    for name in ("east", "west"):
+        town = base / name
+        gt(base, "install", str(town), "--no-tmux")
+        gt(town, "config", "machine", name)
+        gt(town, "config", "agent", "set", "agent", agent_command, "--prompt", "none")
+        gt(town, "config", "default-agent", "agent")
+        gt(town, "rig", "add", "proj", str(origin), "--prefix", "pj")
+        towns.append(town)
+    git(towns[1] / "proj" / ".repo.git", "push", "-q", "origin", "beads")
+    return towns[0], towns[1]
+
+
 def test_two_machines_sling_one_bead_and_one_holds_it(tmp_path: Path) -> None:
     origin = tmp_path / "origin.git"
     git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin))
-    towns = []
-    for name in ("east", "west"):
-        town = tmp_path / name
-        gt(tmp_path, "install", str(town), "--no-tmux")
-        gt(town, "config", "agent", "set", "idle", f"{sys.executable} -c pass",
-           "--prompt", "none")
-        gt(town, "config", "default-agent", "idle")
-        gt(town, "rig", "add", "proj", str(origin), "--prefix", "pj")
-        towns.append(town)
-    east, west = towns
-    git(west / "proj" / ".repo.git", "push", "-q", "origin", "beads")
+    east, west = two_machines(tmp_path, origin, f"{sys.executable} -c pass")
     gt(east, "sync")
     bead = json.loads(bd(east / "proj", "create", "Contested", "--json").stdout)["id"]
     gt(east, "sync")
@@ -272,18 +278,8 @@ def test_work_slung_to_an_agent_homed_elsewhere_starts_there_after_a_sync(
         tmp_path: Path) -> None:
     origin = tmp_path / "origin.git"
     git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin))
-    towns = {}
-    for name in ("east", "west"):
-        town = tmp_path / name
-        gt(tmp_path, "install", str(town), "--no-tmux")
-        gt(town, "config", "machine", name)
-        gt(town, "config", "agent", "set", "sleeper",
-           f"{sys.executable} -c 'import time; time.sleep(60)'", "--prompt", "none")
-        gt(town, "config", "default-agent", "sleeper")
-        gt(town, "rig", "add", "proj", str(origin), "--prefix", "pj")
-        towns[name] = town
-    east, west = towns["east"], towns["west"]
-    git(west / "proj" / ".repo.git", "push", "-q", "origin", "beads")
+    east, west = two_machines(tmp_path, origin,
+                              f"{sys.executable} -c 'import time; time.sleep(60)'")
 
     def west_sessions() -> list[str]:
         return json.loads(gt(west, "session", "list", "--json").stdout)["sessions"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from beads.errors import BeadsError
 from gt.refinery.engine import Refinery
 from gt.refinery.outcomes import Outcome
 from gt.refinery.queue import requests
@@ -26,9 +27,14 @@ def drain(rig: Rig, report: Callable[[Outcome], None] | None = None,
                 report(outcome)
 
 
-def run_forever(rig: Rig, report: Callable[[Outcome], None], poll: float = 0.5) -> None:
-    """Drain, then look again every `poll` seconds (the reactor also wakes it)."""
+def run_forever(rig: Rig, report: Callable[[Outcome], None], poll: float = 0.5,
+                log: Callable[[str], None] = print) -> None:
+    """Drain, then look again every `poll` seconds (the reactor also wakes it). A failure
+    is logged and the queue tried again: the Refinery session never dies of one request."""
     refinery = Refinery(rig)
     while True:
-        drain(rig, report, refinery)
+        try:
+            drain(rig, report, refinery)
+        except BeadsError as exc:
+            log(f"refinery of {rig.name}: {exc.message}; trying again")
         time.sleep(poll)

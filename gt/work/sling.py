@@ -132,11 +132,9 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
     for _attempt in range(len(POLECAT_NAMES) + 1):
         chosen = address or pick_polecat(rig, ledger)  # type: ignore[arg-type]
         agent = ensure_agent(ledger, chosen, runtime, home=town.machine)
-        branch = None
-        if chosen.role == "polecat" and rig is not None:
-            branch = f"polecat/{chosen.name}/{bead_id}"
-            rig.add_worktree(rig.polecat_dir(str(chosen.name)), branch)
         try:
+            # The hook is taken first: a sling that loses the race for this polecat learns it
+            # here, before it touches the polecat's worktree.
             ledger.write_plan(f"sling {bead_id} to {chosen}",
                               hook_plan(bead_id, agent["id"], chosen, force, args))
             break
@@ -145,6 +143,14 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
                 raise
     else:
         raise GtError(f"no free polecat in {target}")
+    branch = None
+    if chosen.role == "polecat" and rig is not None:
+        branch = f"polecat/{chosen.name}/{bead_id}"
+        try:
+            rig.add_worktree(rig.polecat_dir(str(chosen.name)), branch)
+        except GtError:
+            unsling(town, chosen, actor=actor)
+            raise
     convoy_id = None
     if convoy and not convoys.tracking(town, bead_id):
         title = ledger.get(bead_id)["title"]

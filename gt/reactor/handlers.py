@@ -13,6 +13,7 @@ and one nudge per agent, one Refinery start per rig.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,7 @@ def perform(town: Town, effect: Effect) -> str:
 
     if effect.kind == "wake":
         address = Address.parse(effect.target)
+        _await_workdir(town, address)
         return f"wake {address}: {wake(town, address)}"
     if effect.kind == "mail":
         if effect.target == "overseer":
@@ -96,6 +98,16 @@ def perform(town: Town, effect: Effect) -> str:
         return f"closed {effect.target}: " + (f"landed {', '.join(landed)}" if landed
                                                else "no convoy to land")
     raise GtError(f"unknown effect {effect.kind!r}")
+
+
+def _await_workdir(town: Town, address: Address, timeout: float = 10.0) -> None:
+    """`gt sling` takes the hook before it makes the polecat's worktree: give it a moment."""
+    from gt.whoami import workdir
+
+    path = workdir(town, address)
+    deadline = time.monotonic() + timeout
+    while not path.is_dir() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def safely(town: Town, effect: Effect) -> str:

@@ -50,10 +50,6 @@ def root_id(bead_id: str) -> str:
     return bead_id.split(".", 1)[0]
 
 
-def parent_of_child_id(bead_id: str) -> str | None:
-    head, dot, tail = bead_id.rpartition(".")
-    return head if dot and tail.isdigit() else None
-
 
 def shard(bead_id: str) -> str:
     """Two characters from the root id's last part, so a family of beads shares a shard."""

@@ -26,17 +26,11 @@ DEP_TYPES = (
 BLOCKING_DEP_TYPES = frozenset({"blocks", "parent-child", "waits-for", "conditional-blocks"})
 
 MAX_TITLE = 500
-DEFAULT_PRIORITY = 2
 
 # Scalar fields a bead may carry, with the kind of value each takes.
 TEXT_FIELDS = ("title", "description", "design", "acceptance_criteria", "notes",
                "assignee", "owner", "created_by", "external_ref", "close_reason")
 TIME_FIELDS = ("created_at", "updated_at", "started_at", "closed_at", "due_at", "defer_until")
-KNOWN_FIELDS = frozenset(
-    TEXT_FIELDS + TIME_FIELDS
-    + ("status", "priority", "issue_type", "estimated_minutes", "metadata", "ephemeral",
-       "pinned", "close_failed")
-)
 # Fields derived by the ledger itself, never set directly.
 DERIVED_FIELDS = frozenset({"updated_at", "closed_at", "close_reason", "close_failed",
                             "created_at", "started_at"})

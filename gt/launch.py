@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from gt.agents import Address
 from gt.runtimes import presets
@@ -91,8 +90,3 @@ def stop_soon(town: Town, address: Address, delay: float = 1.0) -> None:
 
 def restart_soon(town: Town, address: Address, delay: float = 1.0) -> None:
     _gt_later(town, ["session", "restart", str(address)], delay)
-
-
-def session_state(town: Town, address: Address) -> dict[str, Any]:
-    live = backend(town).is_live(address.session)
-    return {"session": address.session, "live": live}

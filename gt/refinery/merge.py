@@ -16,8 +16,6 @@ from gt.errors import GtError
 from gt.git import GT_IDENTITY, git, out
 from gt.rig import Rig
 
-METHODS = ("merge", "rebase")
-
 
 @dataclass
 class Merged:

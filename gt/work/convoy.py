@@ -10,7 +10,6 @@ from typing import Any
 
 from beads.errors import BeadsError
 from beads.ledger import NewBead
-from beads.query import Filters
 from beads.store import Intent
 from beads.view import View
 from gt.town import Town
@@ -45,9 +44,6 @@ def status(town: Town, convoy_id: str) -> dict[str, Any]:
     return {"id": convoy["id"], "title": convoy["title"], "status": convoy["status"],
             "owner": convoy.get("owner"), "closed": done, "total": len(beads), "beads": beads}
 
-
-def open_convoys(town: Town) -> list[dict[str, Any]]:
-    return town.ledger().list(Filters(types=["convoy"], include_closed=False), limit=None)
 
 
 def tracking(town: Town, bead_id: str) -> list[dict[str, Any]]:

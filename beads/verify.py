@@ -3,11 +3,13 @@
 Each commit's events are folded onto the replayed state; then every path that the commit
 changed, or that its events should have changed, must hold exactly the replayed bytes. The
 first commit where they differ is named. At the end the whole tip tree is compared with the
-replayed state, so junk files committed by hand are listed too.
+replayed state, so junk files committed by hand are listed too. `verify_new` checks only the
+commits a push adds, each against its parents (the remote's pre-receive check).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,24 +94,10 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None,
             meta, config = batch.meta, batch.config
             expected = batch.changes()
             state.update({p: b for p, b in expected.items() if b is not None})
-        tree = commit.tree
-        touched = {p for p, _ in treediff.changed_files(repo, previous, tree)}
-        for top in (replay.META_PATH, replay.CONFIG_PATH):
-            if previous is None or _blob(repo, previous, top) != _blob(repo, tree, top):
-                touched.add(top)
-        before = treediff.other_entries(repo, previous, LAYOUT)
-        after = treediff.other_entries(repo, tree, LAYOUT)
-        touched |= {path for path in before.keys() | after.keys()
-                    if before.get(path) != after.get(path)}
-        diverged = sorted(p for p in touched | expected.keys()
-                          if _blob(repo, tree, p) != state.get(p))
+        diverged = _diverged(repo, commit, previous, expected.keys(), state.get)
         if diverged and report.first_divergence is None:
-            report.first_divergence = {
-                "commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
-                "paths": diverged[:20],
-                "reason": "the tree differs from the replay of the events" if events
-                else "the commit changes the ledger without recording an event"}
-        previous = tree
+            report.first_divergence = _divergence(commit, diverged, bool(events))
+        previous = commit.tree
         if progress is not None and number % 1000 == 0:
             progress(number, len(chain))
     if previous is not None:
@@ -117,6 +105,98 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None,
     if db is not None:
         report.cycles = query.find_cycles(query.blocking_edges(db))
     return report
+
+
+def _touched(repo: pygit2.Repository, previous: pygit2.Tree | None,
+             tree: pygit2.Tree) -> set[str]:
+    """Every path of the ledger that differs between the two trees, junk included."""
+    touched = {p for p, _ in treediff.changed_files(repo, previous, tree)}
+    for top in (replay.META_PATH, replay.CONFIG_PATH):
+        if previous is None or _blob(repo, previous, top) != _blob(repo, tree, top):
+            touched.add(top)
+    before = treediff.other_entries(repo, previous, LAYOUT)
+    after = treediff.other_entries(repo, tree, LAYOUT)
+    return touched | {path for path in before.keys() | after.keys()
+                      if before.get(path) != after.get(path)}
+
+
+def _diverged(repo: pygit2.Repository, commit: pygit2.Commit, previous: pygit2.Tree | None,
+              replayed: Iterable[str], expect: Callable[[str], bytes | None]) -> list[str]:
+    """The paths where `commit`'s tree is not what replay expects (`expect(path)`), looking
+    at every path the commit changed and every path its events should have changed."""
+    tree = commit.tree
+    return sorted(p for p in _touched(repo, previous, tree) | set(replayed)
+                  if _blob(repo, tree, p) != expect(p))
+
+
+def _divergence(commit: pygit2.Commit, paths: list[str], has_events: bool) -> dict[str, Any]:
+    return {"commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
+            "paths": paths[:20],
+            "reason": "the tree differs from the replay of the events" if has_events
+            else "the commit changes the ledger without recording an event"}
+
+
+def _tree_json(repo: pygit2.Repository, tree: pygit2.Tree | None, path: str, empty: Any) -> Any:
+    data = _blob(repo, tree, path) if tree is not None else None
+    return canonical.loads(data) if data else empty
+
+
+def verify_new(repo: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.Oid) -> Report:
+    """Check only the commits that `new` adds to `old` (already checked), each against its
+    own parents: a commit's events folded onto its parent's tree must give its tree, and a
+    merge commit's tree must be the merge of its parents. By induction from a checked `old`,
+    this proves what a full `verify` of `new` would, in time proportional to the new
+    commits."""
+    from beads.sync import merged_tree
+
+    report = Report()
+    walker = repo.walk(new, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
+    if old is not None:
+        walker.hide(old)
+    for commit in walker:
+        report.commits += 1
+        if len(commit.parents) > 1:
+            if merged_tree(repo, commit.parents[0].id, commit.parents[1].id) != commit.tree.id:
+                report.first_divergence = {
+                    "commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
+                    "paths": [],
+                    "reason": "the merge commit's tree is not the merge of its parents"}
+                return report
+            continue
+        previous = commit.parents[0].tree if commit.parents else None
+        try:
+            events = parse_message(commit.message)
+        except StorageError as exc:
+            report.problems.append(
+                f"commit {str(commit.id)[:10]} carries a malformed event: {exc.message}")
+            return report
+        report.events += len(events)
+        expected: dict[str, bytes | None] = {}
+        if events:
+            expected = replay.fold_batch(
+                lambda i, t=previous: (canonical.loads(b) if (b := _tree_blob(repo, t, i))
+                                       else None),
+                _tree_json(repo, previous, replay.META_PATH, replay.empty_meta()),
+                _tree_json(repo, previous, replay.CONFIG_PATH, replay.empty_config()),
+                events).changes()
+
+        def expect(path: str, previous: pygit2.Tree | None = previous,
+                   expected: dict[str, bytes | None] = expected) -> bytes | None:
+            if path in expected:
+                return expected[path]
+            if path.split("/", 1)[0] not in LAYOUT or previous is None:
+                return None
+            return _blob(repo, previous, path)
+
+        diverged = _diverged(repo, commit, previous, expected.keys(), expect)
+        if diverged:
+            report.first_divergence = _divergence(commit, diverged, bool(events))
+            return report
+    return report
+
+
+def _tree_blob(repo: pygit2.Repository, tree: pygit2.Tree | None, bead_id: str) -> bytes | None:
+    return _blob(repo, tree, bead_path(bead_id)) if tree is not None else None
 
 
 def _check_merge(repo: pygit2.Repository, commit: pygit2.Commit, previous: pygit2.Tree | None,

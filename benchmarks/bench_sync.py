@@ -3,7 +3,9 @@
 Three clones each record 200 events without syncing, then run `bd sync` in turn until all
 three hold the same tree: the time to converge (target: 2 s or less). Then the merge of two
 sides of a 100k-bead ledger with 1,000 divergent events each (reported, no target), beside a
-plain commit of the same ledger as the baseline.
+plain commit of the same ledger as the baseline. Last, what a validating remote's pre-receive
+check costs for a 10-commit push onto that ledger (only the pushed commits are checked),
+beside a full `bd verify` of the same tip as the baseline.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from common import Fixtures, Row, arguments, git, median, print_table
 from beads import Ledger
 from beads.ledger import NewBead
 from beads.sync import merged_tree, sync
+from beads.verify import verify, verify_new
 
 CONVERGE_TARGET_S = 2.0
 
@@ -98,18 +101,43 @@ def merge_cost(fixtures: Fixtures, size: int, divergent: int) -> tuple[float, fl
     return median(merges), median(commits)
 
 
+def push_check_cost(fixtures: Fixtures, size: int, pushed: int = 10) -> tuple[float, float]:
+    """Median seconds of the remote's check of a `pushed`-commit push, and seconds of a
+    full verify of the same tip (the baseline)."""
+    work = fixtures.scratch()
+    shutil.copytree(fixtures.ledger(size), work)
+    ledger = Ledger(work, actor="pusher")
+    ids = [b["id"] for b in ledger.list(limit=pushed)]
+    old = ledger.store.tip()
+    for n in range(pushed):
+        ledger.update(ids[n], {"notes": f"pushed {n}"})
+    new = ledger.store.tip()
+    repo = pygit2.Repository(str(work))
+    checks = []
+    for _round in range(5):
+        started = time.perf_counter()
+        assert verify_new(repo, old, new).ok
+        checks.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    assert verify(repo, tip=new).first_divergence is None
+    return median(checks), time.perf_counter() - started
+
+
 def run(args: argparse.Namespace, fixtures: Fixtures) -> list[Row]:
     events, size, divergent = (50, 5_000, 200) if args.quick else (200, 100_000, 1_000)
     base = fixtures.scratch()
     base.mkdir(parents=True)
     seconds, runs = converge(base, events)
     merge_s, commit_s = merge_cost(fixtures, size, divergent)
+    check_s, full_s = push_check_cost(fixtures, size)
     label = f"{size // 1000}k"
     return [
         Row("sync", f"3 clones x {events} events: time to converge ({runs} bd sync runs)",
             seconds, "s", None, "", f"<= {CONVERGE_TARGET_S:g} s", seconds <= CONVERGE_TARGET_S),
         Row("sync", f"merge @{label}, {divergent} divergent events per side", merge_s * 1000,
             "ms", commit_s * 1000, "one commit"),
+        Row("sync", f"remote check of a 10-commit push @{label}", check_s * 1000, "ms",
+            full_s * 1000, "full verify"),
     ]
 
 

@@ -12,10 +12,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pygit2
 import pytest
 
 from beads import Ledger
 from beads.ids import bead_path
+from beads.verify import verify_new
 from tests.conftest import bd_run, git, run_bd, tip
 
 
@@ -52,7 +54,11 @@ def verify(repo: Path, real_process: bool = False) -> tuple[int, dict[str, Any],
     human = run(repo, "verify")
     assert as_json.returncode == human.returncode
     assert "Traceback" not in as_json.stderr + human.stderr
-    return as_json.returncode, json.loads(as_json.stdout), human.stdout
+    report = json.loads(as_json.stdout)
+    # the remote's check, which looks at each commit against its parents, agrees
+    pushed = verify_new(pygit2.Repository(str(repo)), None, pygit2.Oid(hex=tip(repo)))
+    assert pushed.first_divergence == report["first_divergence"]
+    return as_json.returncode, report, human.stdout
 
 
 def reads_still_work(repo: Path, *bead_ids: str) -> None:
@@ -189,3 +195,17 @@ def test_verify_reports_dependency_cycles(repo: Path) -> None:
     _, report, human = verify(repo)
     assert report["cycles"] == [["gt-a", "gt-b", "gt-a"]]
     assert "dependency cycle: gt-a -> gt-b -> gt-a" in human
+
+
+def test_the_remote_check_looks_only_at_the_commits_a_push_adds(ledger: Ledger,
+                                                                 repo: Path) -> None:
+    hand_commit(repo, {"issues/zz/old.txt": b"old junk"}, "junk below the old tip")
+    old = tip(repo)
+    ledger.create("New one")
+    ledger.update("gt-beta", {"title": "Beta 3"})
+    repository = pygit2.Repository(str(repo))
+    report = verify_new(repository, pygit2.Oid(hex=old), pygit2.Oid(hex=tip(repo)))
+    assert report.ok and report.commits == 2 and report.events == 2
+    added = hand_commit(repo, {"issues/zz/new.txt": b"new junk"}, "junk in the push")
+    report = verify_new(repository, pygit2.Oid(hex=old), pygit2.Oid(hex=added))
+    assert report.commits == 3 and report.first_divergence["commit"] == added

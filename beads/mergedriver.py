@@ -5,6 +5,11 @@ files in `info/attributes`), so someone who checks out the beads branch and pull
 same tree as `bd sync`'s merge: a bead file changed on both sides merges register by
 register, meta.json takes the higher lamport and both sides' new beads, config.json merges
 per key. Files changed on one side only are git's ordinary business.
+
+A file driver cannot rename: when both sides minted one id for two beads (`beads.twins`),
+the driver leaves the file conflicted and names `bd resolve-merge`, which writes the replay
+merge's whole tree (twin renamed, its side's links following it) into the index and work tree
+and concludes the merge with `git commit`.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from beads import canonical, fold, replay
-from beads.sync import merge_config
+import pygit2
+
+from beads import canonical, fold, gitdir, replay, twins
+from beads.errors import InvalidInput, StorageError
+from beads.sync import merge_config, merged_tree
 
 ATTRIBUTES = ("issues/** merge=beads", "meta.json merge=beads", "config.json merge=beads")
 
@@ -41,8 +49,14 @@ def _load(path: str) -> Any:
     return canonical.loads(data) if data.strip() else None
 
 
+class TwinsMinted(Exception):
+    """Both sides minted the file's id for different beads."""
+
+
 def merge_files(base: str, ours: str, theirs: str, name: str) -> bytes:
     mine, their, common = _load(ours), _load(theirs), _load(base)
+    if name.startswith("issues/") and mine and their and twins.are_twins(mine, their):
+        raise TwinsMinted(mine["id"])
     if name == replay.META_PATH:
         common = common or replay.empty_meta()
         merged = {**mine, "lamport": max(mine["lamport"], their["lamport"]),
@@ -61,11 +75,37 @@ def main(argv: list[str]) -> int:
     base, ours, theirs, name = argv
     try:
         result = merge_files(base, ours, theirs, name)
+    except TwinsMinted as exc:
+        print(f"beads merge driver: both sides minted {exc} for different beads; "
+              "run `bd resolve-merge` to finish the merge", file=sys.stderr)
+        return 1
     except (ValueError, KeyError, TypeError) as exc:
         print(f"beads merge driver: cannot merge {name}: {exc}", file=sys.stderr)
         return 1
     Path(ours).write_bytes(result)
     return 0
+
+
+def _git(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=workdir, capture_output=True, text=True)
+
+
+def resolve(repo: pygit2.Repository) -> str:
+    """Finish a raw `git merge` into the checked-out beads branch with the replay merge's
+    tree, committed by git (hooks and identity as usual); returns the merge commit."""
+    if repo.workdir is None or repo.head_is_detached or repo.head.name != gitdir.BEADS_REF:
+        raise InvalidInput("resolve-merge works where the beads branch is checked out")
+    workdir = Path(repo.workdir)
+    theirs = _git(workdir, "rev-parse", "-q", "--verify", "MERGE_HEAD^{commit}")
+    if theirs.returncode != 0:
+        raise InvalidInput("no merge in progress (no MERGE_HEAD)")
+    tree = merged_tree(repo, repo.head.target, pygit2.Oid(hex=theirs.stdout.strip()))
+    for step in (("read-tree", "--reset", "-u", str(tree)), ("commit", "-q", "--no-edit")):
+        done = _git(workdir, *step)
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["?"])[-1]
+            raise StorageError(f"git {step[0]} failed: {reason}")
+    return _git(workdir, "rev-parse", "HEAD").stdout.strip()
 
 
 if __name__ == "__main__":

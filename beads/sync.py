@@ -7,8 +7,8 @@ reaches the identical tree. The merge commit has both tips as parents and carrie
 of its own: the events are in the parents' history.
 
 Two clones that minted the same id for different beads (child ids `<parent>.N` are the likely
-case) are told apart by the create that made each: the earlier keeps the id, the later is
-renamed `<id>-<6 hex of its create event>`; both survive, named the same on every clone.
+case) are told apart by the create that made each (`beads.twins`): the earlier keeps the id,
+the later is renamed `<id>-<6 hex of its create event>`, and its side's own links follow it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import pygit2
 
-from beads import canonical, docfile, fold, gitdir, replay, treediff, trees
+from beads import canonical, docfile, fold, gitdir, replay, treediff, trees, twins
 from beads.errors import StorageError
 from beads.events import format_message, parse_message
 from beads.ids import bead_path
@@ -40,21 +40,6 @@ def _json(repo: pygit2.Repository, tree: pygit2.Tree, path: str, empty: Any) -> 
     return canonical.loads(data) if data else empty
 
 
-def _origin(doc: dict[str, Any]) -> tuple:
-    return tuple(doc.get("_origin") or ())
-
-
-def _twins(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
-    """Two different beads under one id: each clone minted it for its own create."""
-    return bool(_origin(ours) and _origin(theirs)) and _origin(ours) != _origin(theirs)
-
-
-def _renamed(doc: dict[str, Any]) -> dict[str, Any]:
-    """The later of two twins, under an id made from its own create: every clone picks the
-    same one and names it the same, whichever side merges."""
-    return {**doc, "id": f"{doc['id']}-{doc['_origin'][2][:6]}"}
-
-
 def merge_config(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
     merged = {"values": dict(ours["values"]), "_clock": dict(ours["_clock"])}
     for key, clock in theirs["_clock"].items():
@@ -73,16 +58,18 @@ def merged_tree(repo: pygit2.Repository, ours: pygit2.Oid, theirs: pygit2.Oid) -
     base = repo[base_id].tree if base_id is not None else None
     ours_tree, theirs_tree = repo[ours].tree, repo[theirs].tree
     changes: dict[str, bytes | None] = {}
+    renames: list[twins.Rename] = []
     added = 0
     for path, oid in treediff.changed_files(repo, base, theirs_tree):
         theirs_doc = _doc(repo, theirs_tree, path) if oid is not None else None
         if theirs_doc is None:
             continue
         ours_doc = _doc(repo, ours_tree, path)
-        if ours_doc is not None and _twins(ours_doc, theirs_doc):
-            keep, moved = sorted((ours_doc, theirs_doc), key=_origin)
+        if ours_doc is not None and twins.are_twins(ours_doc, theirs_doc):
+            keep, renamed = twins.split(ours_doc, theirs_doc)
             changes[path] = canonical.dumps_file(keep)
-            renamed = _renamed(moved)
+            renames.append(twins.Rename(keep["id"], renamed["id"],
+                                        theirs if keep is ours_doc else ours))
             new_path = bead_path(renamed["id"])
             existing = _doc(repo, ours_tree, new_path)
             added += existing is None
@@ -93,6 +80,8 @@ def merged_tree(repo: pygit2.Repository, ours: pygit2.Oid, theirs: pygit2.Oid) -
             added += 1
         merged = fold.merge(ours_doc, theirs_doc) if ours_doc is not None else theirs_doc
         changes[path] = canonical.dumps_file(merged)
+    for rename in renames:
+        _follow_rename(repo, base, ours, theirs, rename, changes)
     meta = _json(repo, ours_tree, replay.META_PATH, replay.empty_meta())
     their_meta = _json(repo, theirs_tree, replay.META_PATH, replay.empty_meta())
     meta = {**meta, "lamport": max(meta["lamport"], their_meta["lamport"]),
@@ -102,6 +91,29 @@ def merged_tree(repo: pygit2.Repository, ours: pygit2.Oid, theirs: pygit2.Oid) -
                           _json(repo, theirs_tree, replay.CONFIG_PATH, replay.empty_config()))
     changes[replay.CONFIG_PATH] = canonical.dumps_file(config)
     return trees.write_tree(repo, ours_tree, changes)
+
+
+def _follow_rename(repo: pygit2.Repository, base: pygit2.Tree | None, ours: pygit2.Oid,
+                   theirs: pygit2.Oid, rename: twins.Rename,
+                   changes: dict[str, bytes | None]) -> None:
+    """Point the renamed twin's side's own links at its new id, in the merged documents
+    (`changes` over the tree of `ours`) that side changed since the base."""
+    other = theirs if rename.side == ours else ours
+    eids = twins.side_events(repo, rename.side, other)
+    ours_tree = repo[ours].tree
+    paths = {path for path, oid in treediff.changed_files(repo, base, repo[rename.side].tree)
+             if oid is not None}
+    for path in sorted(paths | {bead_path(rename.new)}):
+        data = changes[path] if path in changes else trees.read_blob(repo, ours_tree, path)
+        try:
+            doc = docfile.decode(path, data) if data is not None else None
+        except docfile.JunkFile:
+            continue
+        if doc is None:
+            continue
+        moved = twins.retarget(doc, rename.old, rename.new, eids)
+        if moved != doc:
+            changes[path] = canonical.dumps_file(moved)
 
 
 @dataclass

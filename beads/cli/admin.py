@@ -1,4 +1,5 @@
-"""`bd init`, `verify`, `export`, `import`, `config` and `cache`: the ledger as a whole."""
+"""`bd init`, `verify`, `export`, `import`, `config`, `cache`, `sync` and `resolve-merge`: the
+ledger as a whole."""
 
 from __future__ import annotations
 
@@ -186,6 +187,23 @@ def sync_cmd(remote: str) -> None:
             line(f"  {safe(note)}")
 
 
+@click.command("resolve-merge")
+@json_option
+@handles_errors
+def resolve_merge() -> None:
+    """Finish a raw `git merge` of the checked-out beads branch with the replay merge's tree
+    (when the merge driver stopped on twin ids)."""
+    from beads.mergedriver import resolve
+
+    s = settings()
+    commit = resolve(s.ledger().repo)
+    if s.json:
+        emit_json({"commit": commit})
+    else:
+        line(f"merge concluded: {commit[:10]}")
+
+
 def register(group: click.Group) -> None:
-    for command in (init, verify, export_cmd, import_cmd, config, cache, sync_cmd):
+    for command in (init, verify, export_cmd, import_cmd, config, cache, sync_cmd,
+                    resolve_merge):
         group.add_command(command)

@@ -38,3 +38,14 @@ def commit_all(cwd: Path, message: str) -> bool:
         return False
     git("commit", "-q", "-m", message, cwd=cwd, env=GT_IDENTITY)
     return True
+
+
+def track_remote(git_dir: Path, remote: str) -> None:
+    """Make a plain `git fetch <remote>` bring its branches (the ledger's `beads` among them)
+    and its merge requests into `refs/remotes/<remote>/` (idempotent)."""
+    wanted = (f"+refs/heads/*:refs/remotes/{remote}/*", f"+refs/mr/*:refs/remotes/{remote}/mr/*")
+    present = git("config", "--get-all", f"remote.{remote}.fetch", cwd=git_dir,
+                  check=False).stdout.split()
+    for refspec in wanted:
+        if refspec not in present:
+            git("config", "--add", f"remote.{remote}.fetch", refspec, cwd=git_dir)

@@ -19,7 +19,7 @@ from beads.gitdir import LEDGER_MARKER
 from gt import hooks
 from gt.agents import NAME_RE, Address, ensure_agent
 from gt.errors import GtError
-from gt.git import git, out
+from gt.git import git, out, track_remote
 from gt.town import Town
 
 REPO_DIR = ".repo.git"
@@ -73,10 +73,7 @@ class Rig:
         repo = path / REPO_DIR
         try:
             git("clone", "-q", "--bare", source, str(repo))
-            git("config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*",
-                cwd=repo)
-            git("config", "--add", "remote.origin.fetch", "+refs/mr/*:refs/remotes/origin/mr/*",
-                cwd=repo)
+            track_remote(repo, "origin")
             branch = branch or _default_branch(repo)
             git("rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}", cwd=repo)
             Ledger.init(repo, prefix, actor="gt")

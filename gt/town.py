@@ -24,7 +24,7 @@ from beads.gitdir import ROUTES_FILE
 from gt import hooks, tomlfile
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
-from gt.git import commit_all, git
+from gt.git import commit_all, git, track_remote
 
 TOWN_FILE = "town.toml"
 TOWN_PREFIX = "hq"
@@ -51,13 +51,15 @@ class Town:
         raise GtError(f"not in a town: {here} (make one with `gt install <dir>`)")
 
     @classmethod
-    def install(cls, path: Path, name: str | None = None) -> Town:
-        """Make a town at `path`; an existing town is left as it is."""
+    def install(cls, path: Path, name: str | None = None, remote: str | None = None) -> Town:
+        """Make a town at `path` (an existing town is left as it is), tracking `remote` as
+        its origin when given."""
         root = path.resolve()
         if (root / TOWN_FILE).is_file() and (root / ".git").exists():
             town = cls(root)
             town._ensure_ledger()
             hooks.install(root / ".git")
+            town._set_origin(remote)
             return town
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise GtError(f"refusing to install a town in {root}: the directory is not empty "
@@ -75,7 +77,18 @@ class Town:
         town = cls(root)
         town._ensure_ledger()
         hooks.install(root / ".git")
+        town._set_origin(remote)
         return town
+
+    def _set_origin(self, url: str | None) -> None:
+        if url is None:
+            return
+        known = git("remote", "get-url", "origin", cwd=self.root, check=False)
+        if known.returncode != 0:
+            git("remote", "add", "origin", url, cwd=self.root)
+        elif known.stdout.strip() != url:
+            git("remote", "set-url", "origin", url, cwd=self.root)
+        track_remote(self.root / ".git", "origin")
 
     def _ensure_ledger(self) -> None:
         from gt.reactor.run import start_cursors

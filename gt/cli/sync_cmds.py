@@ -8,7 +8,7 @@ from beads.cli.output import safe
 from beads.errors import BeadsError
 from beads.sync import sync
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
-from gt.git import git
+from gt.git import git, track_remote
 from gt.reactor.scan import ledgers
 from gt.work import claims
 
@@ -27,6 +27,7 @@ def sync_cmd(remote: str) -> None:
         if not has_remote:
             results.append({"ledger": ledger_ref.name, "action": f"no remote {remote!r}"})
             continue
+        track_remote(ledger_ref.git_dir, remote)
         try:
             ledger = town.open_ledger(ledger_ref.git_dir, "gt")
             report = sync(ledger, remote).to_dict()

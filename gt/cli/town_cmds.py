@@ -23,11 +23,13 @@ from gt.town import Town
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", help="Town name (default: the directory's name).")
 @click.option("--no-tmux", is_flag=True, help="Run agents as plain processes, not in tmux.")
+@click.option("--remote", metavar="URL",
+              help="A git remote to share the town through (its origin; `gt sync` uses it).")
 @json_option
 @handles_errors
-def install(directory: Path, name: str | None, no_tmux: bool) -> None:
+def install(directory: Path, name: str | None, no_tmux: bool, remote: str | None) -> None:
     """Make a town in DIRECTORY (idempotent): a git repo with its own ledger (prefix hq)."""
-    town = Town.install(directory, name)
+    town = Town.install(directory, name, remote)
     if no_tmux and town.config["town"].get("sessions") != "process":
         town.config["town"]["sessions"] = "process"
         town.save("gt install: run agents as processes")

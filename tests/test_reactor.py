@@ -12,11 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import pygit2
 import pytest
 
 from beads import Ledger
 from beads.ledger import NewBead
 from beads.query import Filters
+from gt.reactor.scan import batch_size, commits_since
 from gt.town import Town
 from tests.gt_helpers import GT, bd, gt, make_project, make_town, run, wait_for
 
@@ -151,6 +153,41 @@ def test_killed_mid_burst_and_restarted_each_event_has_one_effect(town: Path,
     mails = json.loads(gt(town, "mail", "inbox", "overseer", "--json").stdout)
     titles = [m["title"] for m in mails]
     assert len(titles) == 500 and len(set(titles)) == 500
+
+
+def test_scans_in_batches_handle_each_commit_of_a_merged_history_once(tmp_path: Path) -> None:
+    """A cursor on one side of a merge does not cover the other side: batches end only where
+    the next cursor covers every commit handled, so each commit is handled exactly once."""
+    repo = pygit2.init_repository(str(tmp_path / "ledger.git"), bare=True)
+    who = pygit2.Signature("t", "t@example.com")
+    tree = repo.TreeBuilder().write()
+
+    def chain(parents: list[str], name: str, length: int) -> str:
+        for n in range(length):
+            parents = [str(repo.create_commit(None, who, who, f"{name} {n}", tree,
+                                              [pygit2.Oid(hex=p) for p in parents]))]
+        return parents[0]
+
+    def scan_all(cursor: str, head: str) -> tuple[list[str], list[int]]:
+        handled: list[str] = []
+        sizes: list[int] = []
+        while cursor != head:
+            commits = commits_since(repo, cursor, head)
+            sizes.append(batch_size(commits, cursor, 50))
+            handled += [str(c.id) for c in commits[:sizes[-1]]]
+            cursor = handled[-1]
+            assert len(sizes) < 10, sizes
+        return handled, sizes
+
+    base = chain([], "base", 1)
+    linear = chain([base], "linear", 120)
+    assert scan_all(base, linear)[1] == [50, 50, 20]
+    cursor = chain([base], "ours", 5)
+    ours, theirs = chain([cursor], "ours", 55), chain([base], "theirs", 60)
+    head = chain([chain([ours, theirs], "merge", 1)], "after", 10)
+    handled, _sizes = scan_all(cursor, head)
+    expected = [str(c.id) for c in commits_since(repo, cursor, head)]
+    assert sorted(handled) == sorted(expected) and len(handled) == 126
 
 
 def test_feed_shows_the_towns_events(town: Path) -> None:

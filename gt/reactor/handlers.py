@@ -8,12 +8,13 @@
 | a bead closed                           | land the convoys that now have every bead closed |
 
 Effects of one scan are coalesced per target: a burst of a thousand events makes one wake
-and one nudge per agent, one Refinery start per rig.
+and one nudge per agent, one Refinery start per rig. A wake is skipped when the agent's hook
+is empty again by the time it is carried out (a reactor catching up on a sling later taken
+back).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,10 +73,13 @@ def perform(town: Town, effect: Effect) -> str:
     from gt.launch import backend, wake
     from gt.work import convoy
     from gt.work.nudge import nudge
+    from gt.work.sling import hooked, ready_worktree
 
     if effect.kind == "wake":
         address = Address.parse(effect.target)
-        _await_workdir(town, address)
+        if hooked(town, address) is None:
+            return f"wake {address}: skipped, nothing is on its hook now"
+        ready_worktree(town, address)
         return f"wake {address}: {wake(town, address)}"
     if effect.kind == "mail":
         if effect.target == "overseer":
@@ -98,16 +102,6 @@ def perform(town: Town, effect: Effect) -> str:
         return f"closed {effect.target}: " + (f"landed {', '.join(landed)}" if landed
                                                else "no convoy to land")
     raise GtError(f"unknown effect {effect.kind!r}")
-
-
-def _await_workdir(town: Town, address: Address, timeout: float = 10.0) -> None:
-    """`gt sling` takes the hook before it makes the polecat's worktree: give it a moment."""
-    from gt.whoami import workdir
-
-    path = workdir(town, address)
-    deadline = time.monotonic() + timeout
-    while not path.is_dir() and time.monotonic() < deadline:
-        time.sleep(0.02)
 
 
 def safely(town: Town, effect: Effect) -> str:

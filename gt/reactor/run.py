@@ -22,11 +22,12 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from beads.errors import BeadsError
+from beads.events import parse_message
 from beads.sync import absorb_fetched
 from gt.agents import homed_here
 from gt.errors import GtError
 from gt.reactor import handlers
-from gt.reactor.scan import LedgerRef, events_since, ledgers, tip
+from gt.reactor.scan import LedgerRef, batch_size, commits_since, ledgers, tip
 from gt.reactor.state import State
 from gt.town import Town
 from gt.work import claims
@@ -35,8 +36,8 @@ DEBOUNCE = 0.001
 MAX_DEBOUNCE = 0.02
 SAFETY_POLL = 5.0
 MAIL_NUDGE_GAP = 3.0
-# A scan handles at most this many commits per ledger before saving its cursor, so a
-# long burst makes progress that survives a kill.
+# A scan handles about this many commits per ledger before saving its cursor, so a long
+# burst makes progress that survives a kill (a batch ends only where a cursor covers it).
 BATCH_COMMITS = 50
 POKE_LIMIT = 1 << 20
 
@@ -163,17 +164,14 @@ class Reactor:
             if head is None or head == cursor:
                 continue
             names = self._agent_names(ledger)
-            commits = events_since(repo, cursor, head)
-            seen: list[pygit2.Oid] = []
-            for commit, event in commits:
-                if commit.id != (seen[-1] if seen else None):
-                    if len(seen) == BATCH_COMMITS:
-                        break
-                    seen.append(commit.id)
-                items += [(event, kind, target) for kind, target in
-                          handlers.classify(event, names, ledger.name)]
-            moved[ledger.name] = str(seen[-1]) if seen else head
-            if str(moved[ledger.name]) != head:
+            commits = commits_since(repo, cursor, head)
+            handled = commits[:batch_size(commits, cursor, BATCH_COMMITS)]
+            for commit in handled:
+                for event in parse_message(commit.message):
+                    items += [(event, kind, target) for kind, target in
+                              handlers.classify(event, names, ledger.name)]
+            moved[ledger.name] = str(handled[-1].id) if handled else head
+            if moved[ledger.name] != head:
                 self.wake.set()
         for effect in handlers.coalesce(items):
             if all(key in self.state.done for key in effect.keys):

@@ -34,11 +34,38 @@ def tip(repo: pygit2.Repository) -> str | None:
         return None
 
 
-def events_since(repo: pygit2.Repository, cursor: str | None,
-                 head: str) -> list[tuple[pygit2.Commit, Event]]:
-    """Events of every commit reachable from `head` but not from `cursor`, oldest first."""
+def commits_since(repo: pygit2.Repository, cursor: str | None,
+                  head: str) -> list[pygit2.Commit]:
+    """Every commit reachable from `head` but not from `cursor`, parents before children."""
     walker = repo.walk(head, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
     if cursor:
         with contextlib.suppress(KeyError, ValueError, pygit2.GitError):
             walker.hide(cursor)
-    return [(commit, event) for commit in walker for event in parse_message(commit.message)]
+    return list(walker)
+
+
+def events_since(repo: pygit2.Repository, cursor: str | None,
+                 head: str) -> list[tuple[pygit2.Commit, Event]]:
+    """Events of every commit reachable from `head` but not from `cursor`, oldest first."""
+    return [(commit, event) for commit in commits_since(repo, cursor, head)
+            for event in parse_message(commit.message)]
+
+
+def batch_size(commits: list[pygit2.Commit], cursor: str | None, limit: int) -> int:
+    """How many of `commits` (from `commits_since(cursor)`) to handle before saving a cursor.
+
+    The saved cursor is the last commit handled, and the next scan skips only what it can
+    reach, so a batch may end only where that commit descends from every commit handled and
+    from the old cursor: after a merge, a cursor on one side of it does not cover the other.
+    The largest such batch up to `limit`, else the smallest beyond it (all of `commits`, which
+    end at the tip, at worst)."""
+    tips = {pygit2.Oid(hex=cursor)} if cursor else set()
+    best = 0
+    for count, commit in enumerate(commits, 1):
+        tips.difference_update(commit.parent_ids)
+        tips.add(commit.id)
+        if len(tips) == 1:
+            best = count
+        if best and count >= limit:
+            return best
+    return len(commits)

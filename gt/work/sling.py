@@ -7,16 +7,19 @@ slings racing for one idle polecat cannot both win it. Also `unsling`/`release` 
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from beads import Ledger
 from beads.errors import BeadsError, NotFound
+from beads.locks import exclusive
 from beads.model import INFRA_TYPES
 from beads.store import Intent
 from beads.view import View
 from gt.agents import POLECAT_NAMES, Address, ensure_agent, homed_here
 from gt.errors import GtError
+from gt.git import out
 from gt.rig import Rig
 from gt.town import Town
 from gt.whoami import agent_ledger
@@ -133,24 +136,19 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
         chosen = address or pick_polecat(rig, ledger)  # type: ignore[arg-type]
         agent = ensure_agent(ledger, chosen, runtime, home=town.machine)
         try:
-            # The hook is taken first: a sling that loses the race for this polecat learns it
-            # here, before it touches the polecat's worktree.
-            ledger.write_plan(f"sling {bead_id} to {chosen}",
-                              hook_plan(bead_id, agent["id"], chosen, force, args))
+            with worktree_lock(town, chosen):
+                # The hook is taken first: a sling that loses the race for this polecat
+                # learns it here, before it touches the polecat's worktree.
+                ledger.write_plan(f"sling {bead_id} to {chosen}",
+                                  hook_plan(bead_id, agent["id"], chosen, force, args))
+                branch = _make_worktree(town, rig, chosen, bead_id,
+                                        homed_here(agent, town.machine), actor)
             break
         except Busy:
             if address is not None:
                 raise
     else:
         raise GtError(f"no free polecat in {target}")
-    branch = None
-    if chosen.role == "polecat" and rig is not None:
-        branch = f"polecat/{chosen.name}/{bead_id}"
-        try:
-            rig.add_worktree(rig.polecat_dir(str(chosen.name)), branch)
-        except GtError:
-            unsling(town, chosen, actor=actor)
-            raise
     convoy_id = None
     if convoy and not convoys.tracking(town, bead_id):
         title = ledger.get(bead_id)["title"]
@@ -167,6 +165,48 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
         else:
             wake = wake_agent(town, chosen, runtime)
     return Slung(bead_id, str(chosen), branch, convoy_id, wake)
+
+
+def worktree_lock(town: Town, address: Address) -> AbstractContextManager[None]:
+    """Held by `gt sling` from taking an agent's hook until its worktree is made, and by the
+    reactor while it readies that worktree, so the reactor never wakes the agent in a
+    worktree that is about to be replaced."""
+    return exclusive(town.state_dir / "worktrees" / f"{address.session}.lock")
+
+
+def _make_worktree(town: Town, rig: Rig | None, address: Address, bead_id: str, here: bool,
+                   actor: str) -> str | None:
+    """The polecat's worktree on `polecat/<name>/<bead>`; returns the branch (None for other
+    roles). Made only on the polecat's home machine: for a polecat homed elsewhere, its own
+    machine makes it when it wakes the polecat (`ready_worktree`)."""
+    if address.role != "polecat" or rig is None:
+        return None
+    branch = f"polecat/{address.name}/{bead_id}"
+    if here:
+        try:
+            rig.add_worktree(rig.polecat_dir(str(address.name)), branch)
+        except GtError:
+            unsling(town, address, actor=actor)
+            raise
+    return branch
+
+
+def ready_worktree(town: Town, address: Address) -> None:
+    """Before the reactor wakes a polecat: its worktree on the branch of the bead on its hook.
+    A sling on this machine has made it already; work slung on another machine, which makes
+    no worktree for a polecat homed here, gets it now."""
+    if address.role != "polecat" or address.rig is None:
+        return
+    with worktree_lock(town, address):
+        bead = hooked(town, address)
+        if bead is None:
+            return
+        rig = Rig(town, address.rig)
+        path = rig.polecat_dir(str(address.name))
+        branch = f"polecat/{address.name}/{bead['id']}"
+        if path.is_dir() and out("branch", "--show-current", cwd=path) == branch:
+            return
+        rig.add_worktree(path, branch)
 
 
 def hooked(town: Town, address: Address) -> dict[str, Any] | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 GT = [sys.executable, "-m", "gt"]
@@ -29,6 +32,18 @@ def make_town(base: Path, source: Path | None = None) -> Path:
     gt(base, "install", str(root), "--no-tmux")
     gt(root, "rig", "add", "proj", str(source or make_project(base / "proj")), "--prefix", "pj")
     return root
+
+
+def machine_town(base: Path, machine: str, origin: str, agent_command: str) -> Path:
+    """A town at `base/<machine>` on the machine `machine`, with the rig `proj` (prefix pj)
+    cloned from `origin`, whose agents run `agent_command` (no prompt)."""
+    town = base / machine
+    gt(base, "install", str(town), "--no-tmux")
+    gt(town, "config", "machine", machine)
+    gt(town, "config", "agent", "set", "agent", agent_command, "--prompt", "none")
+    gt(town, "config", "default-agent", "agent")
+    gt(town, "rig", "add", "proj", origin, "--prefix", "pj")
+    return town
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None,
@@ -60,3 +75,31 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("timed out waiting")
+
+
+def _free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def git_daemon(repository: Path) -> Iterator[str]:
+    """`git daemon` on 127.0.0.1 serving the bare `repository` (pushes allowed) from its
+    parent directory; yields its URL, `git://127.0.0.1:<port>/<name>`, once it answers."""
+    served = repository.parent
+    port = _free_port()
+    daemon = subprocess.Popen(["git", "daemon", "--reuseaddr", "--export-all",
+                               "--enable=receive-pack", f"--base-path={served}",
+                               "--listen=127.0.0.1", f"--port={port}", str(served)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    url = f"git://127.0.0.1:{port}/{repository.name}"
+    try:
+        wait_for(lambda: subprocess.run(["git", "ls-remote", url], capture_output=True)
+                 .returncode == 0, timeout=15)
+        yield url
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from beads import Ledger
 from beads.sync import merged_tree
 from tests.conftest import git, run_bd
-from tests.gt_helpers import GT, bd, gt, make_project, wait_for
+from tests.gt_helpers import GT, bd, git_daemon, gt, machine_town, make_project, wait_for
 
 
 @pytest.fixture
@@ -159,6 +158,30 @@ def test_gt_sync_syncs_every_ledger_that_has_the_remote(tmp_path: Path) -> None:
         git(town / "proj" / ".repo.git", "rev-parse", "beads")
 
 
+def test_install_with_a_remote_lets_plain_git_carry_the_towns_ledger(tmp_path: Path) -> None:
+    shared = tmp_path / "town.git"
+    git(tmp_path, "init", "-q", "--bare", str(shared))
+    town = tmp_path / "town"
+    gt(tmp_path, "install", str(town), "--no-tmux", "--remote", str(shared))
+    refspecs = git(town, "config", "--get-all", "remote.origin.fetch").split()
+    assert refspecs == ["+refs/heads/*:refs/remotes/origin/*",
+                        "+refs/mr/*:refs/remotes/origin/mr/*"]
+    gt(tmp_path, "install", str(town), "--remote", str(shared))  # idempotent
+    assert git(town, "config", "--get-all", "remote.origin.fetch").split() == refspecs
+    results = {r["ledger"]: r for r in json.loads(gt(town, "sync", "--json").stdout)}
+    assert results["town"]["action"] == "pushed"
+    assert git(shared, "rev-parse", "beads") == git(town, "rev-parse", "beads")
+    # a remote added later with plain git is given the same refspecs by the next gt sync
+    backup = tmp_path / "backup.git"
+    git(tmp_path, "init", "-q", "--bare", str(backup))
+    git(town, "remote", "add", "backup", str(backup))
+    gt(town, "sync", "--remote", "backup")
+    assert "+refs/mr/*:refs/remotes/backup/mr/*" in git(
+        town, "config", "--get-all", "remote.backup.fetch").split()
+    git(town, "fetch", "-q", "backup")
+    assert git(town, "rev-parse", "refs/remotes/backup/beads") == git(town, "rev-parse", "beads")
+
+
 def test_children_minted_on_two_clones_both_survive(clones: tuple[Path, Path, Path, Path]) -> None:
     _remote, one, two, three = clones
     parent = Ledger(one, "alice").create("Parent", issue_type="epic")["id"]
@@ -203,20 +226,127 @@ def test_a_raw_git_merge_of_the_beads_branch_matches_the_replay_merge(
     assert remote.exists()
 
 
+def test_links_made_beside_a_renamed_twin_follow_it(
+        clones: tuple[Path, Path, Path, Path]) -> None:
+    _remote, one, two, three = clones
+    parent = Ledger(one, "alice").create("Parent", issue_type="epic")["id"]
+    for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
+        sync(clone, actor)
+    twin = f"{parent}.1"
+    alice, bob = Ledger(one, "alice"), Ledger(two, "bob")
+    assert alice.create("Alice's child", parent=parent)["id"] == twin
+    assert bob.create("Bob's child", parent=parent)["id"] == twin
+    alices_link = alice.create("Needs Alice's child", deps=[("blocks", twin)])["id"]
+    bobs_link = bob.create("Needs Bob's child", deps=[("blocks", twin)])["id"]
+    grandchild = bob.create("Bob's grandchild", parent=twin)["id"]
+    agent = bob.create("An agent", issue_type="agent")["id"]
+    bob.update(agent, {"hook_bead": twin})
+    bob.dep_add(bobs_link, twin, "related")
+    bob.dep_remove(bobs_link, twin, "related")
+    ours = pygit2.Repository(str(two))
+    git(two, "fetch", "-q", str(one), "+refs/heads/beads:refs/remotes/one/beads")
+    one_tip = ours.references["refs/remotes/one/beads"].target
+    two_tip = ours.references["refs/heads/beads"].target
+    assert merged_tree(ours, one_tip, two_tip) == merged_tree(ours, two_tip, one_tip)
+    for _round in range(2):
+        for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
+            sync(clone, actor)
+    assert tree(one) == tree(two) == tree(three)
+    ledger = Ledger(three, "carol")
+    ids = {b["title"]: b["id"] for b in ledger.list()}
+    assert {ids["Alice's child"], ids["Bob's child"]} == {twin, *(
+        i for i in ids.values() if i.startswith(f"{twin}-"))}
+
+    def targets(bead: str) -> set[tuple[str, str]]:
+        return {(d["type"], d["depends_on_id"]) for d in ledger.get(bead)["dependencies"]}
+
+    assert targets(alices_link) == {("blocks", ids["Alice's child"])}
+    assert targets(bobs_link) == {("blocks", ids["Bob's child"])}
+    assert targets(grandchild) == {("parent-child", ids["Bob's child"])}
+    assert ledger.get(agent)["hook_bead"] == ids["Bob's child"]
+    for clone in (one, two, three):
+        assert json.loads(run_bd(clone, "verify", "--json").stdout)["ok"]
+
+
+def test_three_twins_merge_to_one_tree_in_any_order(
+        clones: tuple[Path, Path, Path, Path]) -> None:
+    _remote, one, two, three = clones
+    parent = Ledger(one, "alice").create("Parent")["id"]
+    for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
+        sync(clone, actor)
+    for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
+        child = Ledger(clone, actor).create(f"{actor}'s child", parent=parent)["id"]
+        Ledger(clone, actor).create(f"{actor}'s link", deps=[("blocks", child)])
+    repo = pygit2.Repository(str(one))
+    for name, clone in (("two", two), ("three", three)):
+        git(one, "fetch", "-q", str(clone), f"+refs/heads/beads:refs/remotes/{name}/beads")
+    tips = {name: repo.references[ref].target for name, ref in (
+        ("one", "refs/heads/beads"), ("two", "refs/remotes/two/beads"),
+        ("three", "refs/remotes/three/beads"))}
+    who = pygit2.Signature("t", "t@x")
+
+    def merge(a: pygit2.Oid, b: pygit2.Oid) -> pygit2.Oid:
+        return repo.create_commit(None, who, who, "merge", merged_tree(repo, a, b), [a, b])
+
+    results = set()
+    for first, second, last in (("one", "two", "three"), ("two", "three", "one"),
+                                ("three", "one", "two"), ("two", "one", "three")):
+        inner = merge(tips[first], tips[second])
+        results.add(repo[merge(inner, tips[last])].tree.id)
+        results.add(repo[merge(tips[last], inner)].tree.id)
+    assert len(results) == 1
+    docs = {}
+    for entry in repo[results.pop()]["issues"]:
+        for item in repo[entry.id]:
+            doc = json.loads(repo[item.id].data)
+            docs[doc["title"]] = doc
+    for actor in ("alice", "bob", "carol"):
+        child = docs[f"{actor}'s child"]["id"]
+        assert [d["depends_on_id"] for d in docs[f"{actor}'s link"]["dependencies"]] == [child]
+    assert len({docs[f"{a}'s child"]["id"] for a in ("alice", "bob", "carol")}) == 3
+
+
+def test_a_raw_git_merge_that_meets_twin_ids_is_finished_by_resolve_merge(
+        clones: tuple[Path, Path, Path, Path]) -> None:
+    _remote, one, two, _three = clones
+    parent = Ledger(one, "alice").create("Parent")["id"]
+    sync(one, "alice")
+    sync(two, "bob")
+    Ledger(one, "alice").create("Alice's child", parent=parent)
+    sync(one, "alice")
+    Ledger.init(two, "gt")
+    child = Ledger(two, "bob").create("Bob's child", parent=parent)["id"]
+    Ledger(two, "bob").create("Needs Bob's child", deps=[("blocks", child)])
+    git(two, "fetch", "-q", "origin")
+    repo = pygit2.Repository(str(two))
+    expected = str(merged_tree(repo, repo.references["refs/heads/beads"].target,
+                               repo.references["refs/remotes/origin/beads"].target))
+    git(two, "checkout", "-q", "beads")
+    merging = subprocess.run(["git", "-c", "user.name=bob", "-c", "user.email=b@x", "merge",
+                              "-q", "--no-edit", "origin/beads"], cwd=two,
+                             capture_output=True, text=True)
+    assert merging.returncode != 0
+    assert f"both sides minted {child}" in merging.stderr + merging.stdout
+    assert "bd resolve-merge" in merging.stderr + merging.stdout
+    git(two, "config", "user.name", "bob")
+    git(two, "config", "user.email", "b@x")
+    done = run_bd(two, "resolve-merge", "--json", actor="bob")
+    assert done.returncode == 0, done.stderr
+    assert git(two, "rev-parse", "HEAD^{tree}").strip() == expected
+    assert git(two, "rev-parse", "HEAD^2").strip() == git(two, "rev-parse", "origin/beads").strip()
+    assert git(two, "status", "--porcelain").strip() == ""
+    assert json.loads(run_bd(two, "verify", "--json").stdout)["ok"]
+    again = run_bd(two, "resolve-merge", actor="bob")
+    assert again.returncode != 0 and "no merge in progress" in again.stderr
+
+
 def two_machines(base: Path, origin: Path, agent_command: str) -> tuple[Path, Path]:
     """Two towns, machines `east` and `west`, sharing the rig `proj` from `origin`, whose
     agents run `agent_command`; west publishes the rig's ledger."""
-    towns = []
-    for name in ("east", "west"):
-        town = base / name
-        gt(base, "install", str(town), "--no-tmux")
-        gt(town, "config", "machine", name)
-        gt(town, "config", "agent", "set", "agent", agent_command, "--prompt", "none")
-        gt(town, "config", "default-agent", "agent")
-        gt(town, "rig", "add", "proj", str(origin), "--prefix", "pj")
-        towns.append(town)
-    git(towns[1] / "proj" / ".repo.git", "push", "-q", "origin", "beads")
-    return towns[0], towns[1]
+    east, west = (machine_town(base, name, str(origin), agent_command)
+                  for name in ("east", "west"))
+    git(west / "proj" / ".repo.git", "push", "-q", "origin", "beads")
+    return east, west
 
 
 def test_two_machines_sling_one_bead_and_one_holds_it(tmp_path: Path) -> None:
@@ -294,10 +424,11 @@ def test_work_slung_to_an_agent_homed_elsewhere_starts_there_after_a_sync(
     reactor = subprocess.Popen([*GT, "reactor", "run"], cwd=west, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        # the reactor catches up on west's own history first (it wakes nux for the old
-        # sling); once that is done, nux is stopped again
-        wait_for(lambda: "gt-proj-nux" in west_sessions())
-        gt(west, "session", "stop", "proj/polecats/nux")
+        # the reactor catches up on west's own history first, where nux's old sling was
+        # taken back: it does not wake nux for it
+        wait_for(lambda: "nothing is on its hook now"
+                 in (tmp_path / "west-reactor.log").read_text())
+        assert "gt-proj-nux" not in west_sessions()
         gt(east, "sync")
         second = json.loads(bd(east / "proj", "create", "East's work", "--json").stdout)["id"]
         slung = json.loads(gt(east, "sling", second, "proj/polecats/nux", "--no-convoy",
@@ -316,12 +447,6 @@ def test_work_slung_to_an_agent_homed_elsewhere_starts_there_after_a_sync(
     assert "wake proj/polecats/nux" in (tmp_path / "west-reactor.log").read_text()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_three_clones_converge_through_git_daemon(tmp_path: Path, repo: Path) -> None:
     Ledger.init(repo, "gt", actor="alice")
     served = tmp_path / "served"
@@ -329,16 +454,7 @@ def test_three_clones_converge_through_git_daemon(tmp_path: Path, repo: Path) ->
     remote = served / "town.git"
     git(tmp_path, "clone", "-q", "--bare", str(repo), str(remote))
     git(repo, "push", "-q", str(remote), "beads")
-    port = _free_port()
-    daemon = subprocess.Popen(["git", "daemon", "--reuseaddr", "--export-all",
-                               "--enable=receive-pack", f"--base-path={served}",
-                               "--listen=127.0.0.1", f"--port={port}", str(served)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
-    url = f"git://127.0.0.1:{port}/town.git"
-    try:
-        wait_for(lambda: subprocess.run(["git", "ls-remote", url], capture_output=True)
-                 .returncode == 0, timeout=15)
+    with git_daemon(remote) as url:
         clones = []
         for name in ("one", "two", "three"):
             clone = tmp_path / name
@@ -358,9 +474,6 @@ def test_three_clones_converge_through_git_daemon(tmp_path: Path, repo: Path) ->
                 sync(clone, actor)
         assert len({tree(c) for c in clones}) == 1
         assert tree(clones[0]) == tree(remote)
-    finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        daemon.wait()
 
 
 def test_concurrent_edits_of_one_field_take_the_later_write(

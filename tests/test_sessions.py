@@ -22,6 +22,7 @@ from gt.sessions import (
     SessionSpec,
     TmuxBackend,
     choose_backend,
+    tmux_control,
 )
 from gt.sessions.base import record_path, write_record
 
@@ -269,3 +270,43 @@ def test_choose_backend(tmp_path: Path) -> None:
     assert chosen.state_dir == tmp_path / "sessions"
     expected = TmuxBackend if shutil.which("tmux") else ProcessBackend
     assert isinstance(choose_backend(tmp_path, "gt-sock"), expected)
+
+
+@needs_tmux
+def test_nudges_share_one_control_client_that_survives_its_session(
+        tmux: TmuxBackend, tmp_path: Path) -> None:
+    for name in ("gt-a", "gt-b"):
+        tmux.start(spec(tmp_path, name, [PY, "-c", READ_LOOP, str(tmp_path / name)]))
+        assert wait_until(lambda name=name: "ready" in tmux.peek(name))
+    assert tmux.send("gt-a", "one") is True
+    control = tmux_control.client(tmux.socket)
+    first = control.pid
+    assert first is not None
+    assert tmux.send("gt-b", "two") is True
+    assert control.pid == first  # one client process served both sessions
+    tmux.stop("gt-a")  # the session it is attached to ends, and the client with it
+    assert tmux.send("gt-b", "three") is True
+    assert control.pid not in (None, first)
+    assert wait_until(lambda: (tmp_path / "gt-b").read_text() == "two\nthree\n")
+    assert (tmp_path / "gt-a").read_text() == "one\n"
+    assert tmux.send("gt-missing", "four") is False
+
+
+@needs_tmux
+@pytest.mark.parametrize("text", [
+    'say "hi" \\ $HOME ~ \'quoted\' ; {braces} #{session_name} %end 1 2 3 `x` $(y)',
+    "ends with a backslash \\",
+    "; ;; ;",
+])
+def test_control_commands_take_every_argument_literally(tmux: TmuxBackend, tmp_path: Path,
+                                                        text: str) -> None:
+    tmux.start(spec(tmp_path, "gt-a", SLEEP))
+    control = tmux_control.client(tmux.socket)
+    assert control.run("gt-a", ["set-buffer", "-b", "probe", "--", text]) == (True, "")
+    stored = subprocess.run(["tmux", "-L", tmux.socket, "show-buffer", "-b", "probe"],
+                            capture_output=True, text=True).stdout
+    assert stored == text
+    ok, _ = control.run("gt-a", ["has-session", "-t", "=no-such-session"]) or (True, "")
+    assert ok is False
+    with pytest.raises(ValueError, match="line break"):
+        control.run("gt-a", ["set-buffer", "--", "two\nlines"])

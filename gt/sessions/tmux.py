@@ -8,8 +8,9 @@ Targets use `=name` (exact match): a bare name would also match other sessions b
 refuses '.' in session names, so '.' is kept as '+' inside tmux (names() maps it back).
 
 Nudges are typed with `send-keys -l` (literal, never key names) in chunks, then Enter is sent on
-its own. Newlines and tabs become spaces (a newline would submit early) and other control
-characters are typed as visible `\\xNN` text, so nothing in a nudge acts as a key.
+its own, through a persistent control-mode client (`tmux_control`). Newlines and tabs become
+spaces (a newline would submit early) and other control characters are typed as visible
+`\\xNN` text, so nothing in a nudge acts as a key.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import re
 import shlex
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gt.sessions import tmux_control
 from gt.sessions.base import (
     SessionError,
     SessionSpec,
@@ -109,31 +112,43 @@ class TmuxBackend:
         record_path(self.state_dir, name).unlink(missing_ok=True)
 
     def send(self, name: str, text: str) -> bool:
-        """Type `text` and press Enter; True once the text is seen on the pane (within ~2 s)."""
+        """Type `text` and press Enter; True once the text is seen on the pane (within ~2 s).
+        The commands go through this process's control client (`tmux_control`), or one tmux
+        process each when it cannot be had."""
         target = f"={tmux_name(name)}:"
         text = printable(text)
         tail = _squeeze(text)[-TAIL_CHARS:]
-        before = self._count(target, tail)
+        control = tmux_control.client(self.socket)
+
+        def run(*argv: str) -> tuple[bool, str]:
+            reply = control.run(tmux_name(name), list(argv))
+            if reply is not None:
+                return reply
+            done = self._tmux(list(argv))
+            return done.returncode == 0, done.stdout
+
+        before = self._count(run, target, tail)
         if before is None:
             return False  # no such session: capturing its pane failed
         for start in range(0, len(text), CHUNK):
-            chunk = text[start:start + CHUNK]
-            if self._tmux(["send-keys", "-t", target, "-l", "--", chunk]).returncode != 0:
+            if not run("send-keys", "-t", target, "-l", "--", text[start:start + CHUNK])[0]:
                 return False
-        seen = not tail or self._wait_for(target, tail, before)
-        return self._tmux(["send-keys", "-t", target, "Enter"]).returncode == 0 and seen
+        seen = not tail or self._wait_for(run, target, tail, before)
+        return run("send-keys", "-t", target, "Enter")[0] and seen
 
-    def _count(self, target: str, tail: str) -> int | None:
+    @staticmethod
+    def _count(run: Callable[..., tuple[bool, str]], target: str, tail: str) -> int | None:
         """How often `tail` shows on the pane; None when the session is not there."""
-        result = self._tmux(["capture-pane", "-p", "-J", "-t", target])
-        if result.returncode != 0:
+        ok, pane = run("capture-pane", "-p", "-J", "-t", target)
+        if not ok:
             return None
-        return _squeeze(result.stdout).count(tail) if tail else 0
+        return _squeeze(pane).count(tail) if tail else 0
 
-    def _wait_for(self, target: str, tail: str, before: int) -> bool:
+    def _wait_for(self, run: Callable[..., tuple[bool, str]], target: str, tail: str,
+                  before: int) -> bool:
         deadline = time.monotonic() + CONFIRM_SECONDS
         while time.monotonic() < deadline:
-            if (self._count(target, tail) or 0) > before:
+            if (self._count(run, target, tail) or 0) > before:
                 return True
             time.sleep(0.05)
         return False

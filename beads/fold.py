@@ -112,8 +112,10 @@ def new_doc(bead_id: str) -> Doc:
 
 def _create(doc: Doc, event: Event) -> None:
     # Which create made this bead: two clones minting one id for two beads are told apart
-    # by it when their ledgers merge.
-    doc.setdefault("_origin", list(event.clock))
+    # by it when their ledgers merge. A chosen id (`named`) names one bead wherever it is
+    # created, so it has no origin and such creates merge as one bead.
+    if not event.data.get("named"):
+        doc.setdefault("_origin", list(event.clock))
     fields = dict(event.data.get("fields") or {})
     status = fields.pop("status", "open")
     closed_at = fields.pop("closed_at", None)

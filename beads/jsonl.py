@@ -89,7 +89,7 @@ def _intents(view: View, record: dict[str, Any]) -> list[Intent]:
     comments = _comments(record)
     existing = view.doc(bead_id)
     if existing is None or existing.get("deleted"):
-        data: dict[str, Any] = {"fields": fields}
+        data: dict[str, Any] = {"fields": fields, "named": True}
         if labels:
             data["labels"] = labels
         if deps:

@@ -267,6 +267,8 @@ class Ledger:
         if ephemeral:
             view.new_wisps.add(bead_id)
         data: dict[str, Any] = {"fields": fields}
+        if spec.bead_id:
+            data["named"] = True  # an id chosen, not minted: see beads.twins
         if spec.labels:
             data["labels"] = sorted(set(spec.labels))
         if deps:

@@ -3,7 +3,10 @@
 Each bead document remembers the clock of the create that made it (`_origin`). When the two
 sides of a merge hold different beads under one id, the earlier create keeps the id and the
 later is renamed `<id>-<6 hex of its create event>`, so every clone picks the same one and
-names it the same, whichever side merges.
+names it the same, whichever side merges. Only minted ids have twins: a chosen id (`bd create
+--id`, an import, gt's agent beads such as `<prefix>-<rig>-witness`) names one bead wherever
+it is created, so its creates carry `named` and their documents no origin, and two sides
+holding it merge register by register like any other bead.
 
 Links follow the rename. Until the merge, the side that held the renamed bead had never seen
 the other one, so every reference to the id written by that side's own events (those not

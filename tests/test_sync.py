@@ -182,6 +182,24 @@ def test_install_with_a_remote_lets_plain_git_carry_the_towns_ledger(tmp_path: P
     assert git(town, "rev-parse", "refs/remotes/backup/beads") == git(town, "rev-parse", "beads")
 
 
+def test_two_towns_installed_with_one_remote_share_the_towns_ledger(tmp_path: Path) -> None:
+    shared = tmp_path / "town.git"
+    git(tmp_path, "init", "-q", "--bare", str(shared))
+    towns = [tmp_path / name for name in ("east", "west")]
+    for town in towns:
+        gt(tmp_path, "install", str(town), "--no-tmux", "--remote", str(shared))
+    east, west = towns
+    note = json.loads(bd(east, "create", "Filed on east", "--json").stdout)["id"]
+    for town in (east, west, east):
+        gt(town, "sync")
+    assert git(east, "rev-parse", "beads^{tree}") == git(west, "rev-parse", "beads^{tree}")
+    assert json.loads(bd(west, "show", note, "--json").stdout)["title"] == "Filed on east"
+    # the town's own agents, made on both machines under the same ids, are one bead each
+    agents = [a["agent"] for a in json.loads(gt(west, "agents", "--json").stdout)]
+    assert sorted(agents) == ["deacon", "mayor"]
+    assert json.loads(bd(west, "verify", "--json").stdout)["ok"]
+
+
 def test_children_minted_on_two_clones_both_survive(clones: tuple[Path, Path, Path, Path]) -> None:
     _remote, one, two, three = clones
     parent = Ledger(one, "alice").create("Parent", issue_type="epic")["id"]
@@ -304,6 +322,22 @@ def test_three_twins_merge_to_one_tree_in_any_order(
         child = docs[f"{actor}'s child"]["id"]
         assert [d["depends_on_id"] for d in docs[f"{actor}'s link"]["dependencies"]] == [child]
     assert len({docs[f"{a}'s child"]["id"] for a in ("alice", "bob", "carol")}) == 3
+
+
+def test_a_chosen_id_created_on_two_clones_is_one_bead(
+        clones: tuple[Path, Path, Path, Path]) -> None:
+    _remote, one, two, three = clones
+    Ledger(one, "alice").create("From one", bead_id="gt-chosen", labels=["one"])
+    Ledger(two, "bob").create("From two", bead_id="gt-chosen", labels=["two"])
+    for _round in range(2):
+        for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
+            sync(clone, actor)
+    assert tree(one) == tree(two) == tree(three)
+    found = [b for b in Ledger(three, "carol").list() if b["id"].startswith("gt-chosen")]
+    assert [b["id"] for b in found] == ["gt-chosen"]
+    assert found[0]["labels"] == ["one", "two"]
+    assert found[0]["title"] in ("From one", "From two")
+    assert json.loads(run_bd(three, "verify", "--json").stdout)["ok"]
 
 
 def test_a_raw_git_merge_that_meets_twin_ids_is_finished_by_resolve_merge(

@@ -153,6 +153,9 @@ def test_each_machine_starts_only_the_agents_homed_on_it(
 
     repos = [town / "proj" / ".repo.git" for town in towns.values()]
     assert {ledger_tree(repo) for repo in repos} == {ledger_tree(bare)}
+    # the rig's agent beads, made on every machine under the same chosen ids, merged
+    listed = json.loads(bd(east / "proj", "list", "--all", "--json").stdout)
+    assert not [b["id"] for b in listed if re.search(r"-[0-9a-f]{6}$", b["id"])]
     for town in towns.values():
         assert json.loads(bd(town / "proj", "verify", "--json").stdout)["ok"]
         assert json.loads(bd(town / "proj", "show", filed, "--json").stdout)

@@ -147,10 +147,12 @@ class TmuxBackend:
     def _wait_for(self, run: Callable[..., tuple[bool, str]], target: str, tail: str,
                   before: int) -> bool:
         deadline = time.monotonic() + CONFIRM_SECONDS
+        pause = 0.001  # the pane shows typed text within a millisecond or two, usually
         while time.monotonic() < deadline:
             if (self._count(run, target, tail) or 0) > before:
                 return True
-            time.sleep(0.05)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
         return False
 
     def peek(self, name: str, lines: int = 50) -> str:

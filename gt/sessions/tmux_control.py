@@ -6,13 +6,15 @@ It attaches to the session it is first asked about, with `ignore-size,no-output`
 resizes panes or receives their output; commands for any session of the server go through
 it. Commands are written in tmux's own command language, each argument double-quoted with
 `\\`, `"` and `$` escaped, and must hold no line breaks (nudges are made printable first).
-Each command line is answered by one `%begin`/`%end` (or `%error`) block with the same time
-and number; notifications outside blocks are skipped. If the client exits (its session
-ended), stalls or breaks, it is dropped and started again once.
+Each command line is answered, in order, by one `%begin`/`%end` (or `%error`) block with the
+same time, number and flags 1; blocks with other flags (the attach's own) and notifications
+are skipped. If the client exits (its session ended), stalls or breaks, it is dropped and
+started again once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import subprocess
@@ -62,15 +64,15 @@ class ControlClient:
         return self._proc.pid if self._proc is not None and self._alive() else None
 
     def close(self) -> None:
-        if self._proc is not None:
-            if self._proc.stdin is not None:
-                self._proc.stdin.close()
-            self._proc.kill()
-            self._proc.wait()
-            if self._proc.stdout is not None:
-                self._proc.stdout.close()
-        self._proc = None
-        self._buffer = b""
+        proc, self._proc, self._buffer = self._proc, None, b""
+        if proc is None:
+            return
+        proc.kill()
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):  # a write the dead client never read
+                    stream.close()
 
     def _alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -104,22 +106,26 @@ class ControlClient:
             raise ControlLost(str(exc)) from None
 
     def _block(self) -> tuple[bool, str]:
-        """The next reply block: (not %error, its lines)."""
+        """The reply to the oldest command not yet answered: (not %error, its lines). Blocks
+        whose flags are not 1 answer commands the client did not send (its own attach) and
+        are skipped, whenever they arrive."""
         deadline = time.monotonic() + REPLY_SECONDS
         while True:
             line = self._line(deadline)
             if line.startswith("%exit"):
                 raise ControlLost("the control client exited")
-            if line.startswith("%begin "):
-                break
-        stamp = line.split()[1:3]
-        body = []
-        while True:
-            line = self._line(deadline)
-            fields = line.split()
-            if fields[:1] in (["%end"], ["%error"]) and fields[1:3] == stamp:
+            if not line.startswith("%begin "):
+                continue
+            stamp = line.split()[1:4]
+            body = []
+            while True:
+                line = self._line(deadline)
+                fields = line.split()
+                if fields[:1] in (["%end"], ["%error"]) and fields[1:4] == stamp:
+                    break
+                body.append(line)
+            if stamp[2:] == ["1"]:
                 return fields[0] == "%end", "".join(f"{x}\n" for x in body)
-            body.append(line)
 
     def _line(self, deadline: float) -> str:
         assert self._proc is not None and self._proc.stdout is not None

@@ -155,7 +155,12 @@ def verify_new(repo: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.Oid)
         walker.hide(old)
     for commit in walker:
         report.commits += 1
-        if len(commit.parents) > 1:
+        if len(commit.parents) > 2:
+            report.first_divergence = {
+                "commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
+                "paths": [], "reason": "a ledger merge has two parents, not more"}
+            return report
+        if len(commit.parents) == 2:
             if merged_tree(repo, commit.parents[0].id, commit.parents[1].id) != commit.tree.id:
                 report.first_divergence = {
                     "commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],

@@ -209,3 +209,19 @@ def test_the_remote_check_looks_only_at_the_commits_a_push_adds(ledger: Ledger,
     added = hand_commit(repo, {"issues/zz/new.txt": b"new junk"}, "junk in the push")
     report = verify_new(repository, pygit2.Oid(hex=old), pygit2.Oid(hex=added))
     assert report.commits == 3 and report.first_divergence["commit"] == added
+
+
+def test_the_remote_check_refuses_an_octopus_merge(ledger: Ledger, repo: Path) -> None:
+    old = tip(repo)
+    sides = []
+    for n in range(2):
+        ledger.create(f"side {n}")
+        sides.append(tip(repo))
+        git(repo, "update-ref", "refs/heads/beads", old, sides[-1])
+    tree = git(repo, "rev-parse", f"{old}^{{tree}}").strip()
+    octopus = git(repo, "commit-tree", tree, "-p", old, "-p", sides[0], "-p", sides[1],
+                  "-m", "octopus").strip()
+    report = verify_new(pygit2.Repository(str(repo)), pygit2.Oid(hex=old),
+                        pygit2.Oid(hex=octopus))
+    assert report.first_divergence["commit"] == octopus
+    assert "two parents" in report.first_divergence["reason"]

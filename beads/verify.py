@@ -96,7 +96,7 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None,
             state.update({p: b for p, b in expected.items() if b is not None})
         diverged = _diverged(repo, commit, previous, expected.keys(), state.get)
         if diverged and report.first_divergence is None:
-            report.first_divergence = _divergence(commit, diverged, bool(events))
+            report.first_divergence = _divergence(commit, _replay_reason(bool(events)), diverged)
         previous = commit.tree
         if progress is not None and number % 1000 == 0:
             progress(number, len(chain))
@@ -129,11 +129,19 @@ def _diverged(repo: pygit2.Repository, commit: pygit2.Commit, previous: pygit2.T
                   if _blob(repo, tree, p) != expect(p))
 
 
-def _divergence(commit: pygit2.Commit, paths: list[str], has_events: bool) -> dict[str, Any]:
+OCTOPUS = "a ledger merge has two parents, not more"
+NOT_THE_MERGE = "the merge commit's tree is not the merge of its parents"
+
+
+def _divergence(commit: pygit2.Commit, reason: str, paths: list[str] | None = None
+                ) -> dict[str, Any]:
     return {"commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
-            "paths": paths[:20],
-            "reason": "the tree differs from the replay of the events" if has_events
-            else "the commit changes the ledger without recording an event"}
+            "paths": (paths or [])[:20], "reason": reason}
+
+
+def _replay_reason(has_events: bool) -> str:
+    return ("the tree differs from the replay of the events" if has_events
+            else "the commit changes the ledger without recording an event")
 
 
 def _tree_json(repo: pygit2.Repository, tree: pygit2.Tree | None, path: str, empty: Any) -> Any:
@@ -156,16 +164,11 @@ def verify_new(repo: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.Oid)
     for commit in walker:
         report.commits += 1
         if len(commit.parents) > 2:
-            report.first_divergence = {
-                "commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
-                "paths": [], "reason": "a ledger merge has two parents, not more"}
+            report.first_divergence = _divergence(commit, OCTOPUS)
             return report
         if len(commit.parents) == 2:
             if merged_tree(repo, commit.parents[0].id, commit.parents[1].id) != commit.tree.id:
-                report.first_divergence = {
-                    "commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
-                    "paths": [],
-                    "reason": "the merge commit's tree is not the merge of its parents"}
+                report.first_divergence = _divergence(commit, NOT_THE_MERGE)
                 return report
             continue
         previous = commit.parents[0].tree if commit.parents else None
@@ -195,7 +198,7 @@ def verify_new(repo: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.Oid)
 
         diverged = _diverged(repo, commit, previous, expected.keys(), expect)
         if diverged:
-            report.first_divergence = _divergence(commit, diverged, bool(events))
+            report.first_divergence = _divergence(commit, _replay_reason(bool(events)), diverged)
             return report
     return report
 
@@ -211,10 +214,10 @@ def _check_merge(repo: pygit2.Repository, commit: pygit2.Commit, previous: pygit
     from beads.sync import merged_tree
 
     expected = merged_tree(repo, commit.parents[0].id, commit.parents[1].id)
+    if report.first_divergence is None and len(commit.parents) > 2:
+        report.first_divergence = _divergence(commit, OCTOPUS)
     if expected != commit.tree.id and report.first_divergence is None:
-        report.first_divergence = {
-            "commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
-            "paths": [], "reason": "the merge commit's tree is not the merge of its parents"}
+        report.first_divergence = _divergence(commit, NOT_THE_MERGE)
     for path, _oid in treediff.changed_files(repo, previous, commit.tree):
         data = _blob(repo, commit.tree, path)
         if data is not None:

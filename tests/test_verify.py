@@ -225,3 +225,6 @@ def test_the_remote_check_refuses_an_octopus_merge(ledger: Ledger, repo: Path) -
                         pygit2.Oid(hex=octopus))
     assert report.first_divergence["commit"] == octopus
     assert "two parents" in report.first_divergence["reason"]
+    git(repo, "update-ref", "refs/heads/beads", octopus)
+    status, full, _ = verify(repo)
+    assert status == 1 and full["first_divergence"]["commit"] == octopus

@@ -209,10 +209,17 @@ def _tree_blob(repo: pygit2.Repository, tree: pygit2.Tree | None, bead_id: str) 
 
 def _check_merge(repo: pygit2.Repository, commit: pygit2.Commit, previous: pygit2.Tree | None,
                  state: dict[str, bytes], report: Report) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A merge commit's tree must be the deterministic merge of its parents; replay then goes
-    on from it. (The second parent's own commits were checked where they were made.)"""
+    """A merge commit's tree must be the deterministic merge of its parents, and the commits it
+    brings in (the second parent's side) must each be right against their own parents; replay
+    then goes on from it."""
     from beads.sync import merged_tree
 
+    side = verify_new(repo, commit.parents[0].id, commit.parents[1].id)
+    report.commits += side.commits
+    report.events += side.events
+    report.problems += side.problems
+    if report.first_divergence is None:
+        report.first_divergence = side.first_divergence
     expected = merged_tree(repo, commit.parents[0].id, commit.parents[1].id)
     if report.first_divergence is None and len(commit.parents) > 2:
         report.first_divergence = _divergence(commit, OCTOPUS)

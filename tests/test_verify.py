@@ -228,3 +228,18 @@ def test_the_remote_check_refuses_an_octopus_merge(ledger: Ledger, repo: Path) -
     git(repo, "update-ref", "refs/heads/beads", octopus)
     status, full, _ = verify(repo)
     assert status == 1 and full["first_divergence"]["commit"] == octopus
+
+
+def test_verify_checks_the_commits_a_merge_brought_in(ledger: Ledger, repo: Path) -> None:
+    from beads.sync import integrate
+
+    base = tip(repo)
+    path = bead_path("gt-alpha")
+    doc = json.loads(git(repo, "show", f"beads:{path}"))
+    doc["title"] = "Forged on the other side"
+    forged = hand_commit(repo, {path: (json.dumps(doc, indent=2) + "\n").encode()}, "forge")
+    git(repo, "update-ref", "refs/heads/beads", base, forged)
+    ledger.create("Made on this side")
+    assert integrate(Ledger(repo, actor="alice"), pygit2.Oid(hex=forged), "other")[0] == "merged"
+    status, report, _ = verify(repo)
+    assert status == 1 and report["first_divergence"]["commit"] == forged

@@ -69,34 +69,36 @@ class Rig:
         if git("ls-remote", "--heads", source, check=False).returncode != 0:
             raise GtError(f"not a git repository: {source}")
         prefix = prefix or _default_prefix(name, town)
-        path = town.root / name
-        repo = path / REPO_DIR
-        try:
-            git("clone", "-q", "--bare", source, str(repo))
-            track_remote(repo, "origin")
-            branch = branch or _default_branch(repo)
-            git("rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}", cwd=repo)
-            Ledger.init(repo, prefix, actor="gt")
-            (path / LEDGER_MARKER).write_text(f"{REPO_DIR}\n")
-            git("worktree", "add", "-q", "--detach", str(path / "refinery" / "rig"), branch,
-                cwd=repo)
-            hooks.install(repo)
-        except GtError:
-            shutil.rmtree(path, ignore_errors=True)
-            raise
+        branch = _clone(town.root / name, source, prefix, branch)
         town.config.setdefault("rigs", {})[name] = {"prefix": prefix, "url": source,
                                                     "branch": branch,
                                                     "push": _publishable(source)}
         town.set_route(prefix, f"{name}/{REPO_DIR}")
         town.save(f"gt rig add {name}")
         rig = cls(town, name)
-        ledger = rig.ledger()
+        rig._settle()
+        return rig
+
+    @classmethod
+    def materialize(cls, town: Town, name: str) -> Rig:
+        """Make, on this machine, the clone of a rig that the town's config names but that is
+        not here (it was added on another machine sharing the town)."""
+        rig = cls(town, name)
+        _clone(rig.path, str(rig.settings["url"]), rig.prefix, rig.branch)
+        rig._settle()
+        return rig
+
+    @property
+    def present(self) -> bool:
+        return self.repo.is_dir()
+
+    def _settle(self) -> None:
+        ledger = self.ledger()
         for role in ("witness", "refinery"):
-            ensure_agent(ledger, Address(role, name))
+            ensure_agent(ledger, Address(role, self.name))
         from gt.reactor.run import start_cursors
 
-        start_cursors(town)
-        return rig
+        start_cursors(self.town)
 
     def remove(self) -> None:
         """Forget the rig: its sessions must be stopped first; its clone is deleted."""
@@ -149,6 +151,26 @@ class Rig:
         self.remove_worktree(path)
 
 
+def _clone(path: Path, source: str, prefix: str, branch: str | None) -> str:
+    """The rig's bare clone, ledger, Refinery worktree and hooks at `path`; returns the branch.
+    Nothing is left behind when it fails."""
+    repo = path / REPO_DIR
+    try:
+        git("clone", "-q", "--bare", source, str(repo))
+        track_remote(repo, "origin")
+        branch = branch or _default_branch(repo)
+        git("rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}", cwd=repo)
+        Ledger.init(repo, prefix, actor="gt")
+        (path / LEDGER_MARKER).write_text(f"{REPO_DIR}\n")
+        git("worktree", "add", "-q", "--detach", str(path / "refinery" / "rig"), branch,
+            cwd=repo)
+        hooks.install(repo)
+    except GtError:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    return branch
+
+
 def _publishable(source: str) -> bool:
     """Push merged work back to the source when it is shared (a URL or a bare repository);
     a local working copy keeps its checked-out branch to itself (push is refused there)."""
@@ -177,5 +199,8 @@ def _default_prefix(name: str, town: Town) -> str:
     return f"{letters}{number}"
 
 
-def rigs(town: Town) -> list[Rig]:
-    return [Rig(town, name) for name in town.rig_names()]
+def rigs(town: Town, everywhere: bool = False) -> list[Rig]:
+    """The rigs cloned on this machine; with `everywhere`, every rig the town names (one added
+    on another machine is cloned here by `gt sync`)."""
+    return [rig for rig in (Rig(town, name) for name in town.rig_names())
+            if everywhere or rig.present]

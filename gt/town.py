@@ -53,17 +53,21 @@ class Town:
     @classmethod
     def install(cls, path: Path, name: str | None = None, remote: str | None = None) -> Town:
         """Make a town at `path` (an existing town is left as it is), tracking `remote` as
-        its origin when given."""
+        its origin when given; when the remote already holds a town, join it instead."""
         root = path.resolve()
         if (root / TOWN_FILE).is_file() and (root / ".git").exists():
             town = cls(root)
-            town._ensure_ledger()
-            hooks.install(root / ".git")
+            town.settle()
             town._set_origin(remote)
             return town
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise GtError(f"refusing to install a town in {root}: the directory is not empty "
                           "and is not a town")
+        if remote is not None:
+            from gt import sharing
+
+            if sharing.holds_town(remote):
+                return sharing.join(root, remote)
         root.mkdir(parents=True, exist_ok=True)
         git("init", "-q", "-b", "main", str(root))
         config = {"town": {"name": name or root.name, "default_agent": "scripted"}}
@@ -75,10 +79,14 @@ class Town:
             (root / agent_dir / ".gitkeep").touch()
         commit_all(root, "gt install: new town")
         town = cls(root)
-        town._ensure_ledger()
-        hooks.install(root / ".git")
+        town.settle()
         town._set_origin(remote)
         return town
+
+    def settle(self) -> None:
+        """The town's ledger, its own agents and the git hooks, made where missing."""
+        self._ensure_ledger()
+        hooks.install(self.root / ".git")
 
     def _set_origin(self, url: str | None) -> None:
         if url is None:

@@ -200,6 +200,63 @@ def test_two_towns_installed_with_one_remote_share_the_towns_ledger(tmp_path: Pa
     assert json.loads(bd(west, "verify", "--json").stdout)["ok"]
 
 
+def test_a_second_machine_joins_a_town_through_its_remote(tmp_path: Path) -> None:
+    shared = tmp_path / "town.git"
+    git(tmp_path, "init", "-q", "--bare", str(shared))
+    origin = tmp_path / "proj.git"
+    git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin))
+    east = tmp_path / "east"
+    gt(tmp_path, "install", str(east), "--no-tmux", "--remote", str(shared))
+    gt(east, "rig", "add", "proj", str(origin), "--prefix", "pj")
+    work = json.loads(bd(east / "proj", "create", "Filed on east", "--json").stdout)["id"]
+    synced = {r["ledger"]: r for r in json.loads(gt(east, "sync", "--json").stdout)}
+    assert synced["town"]["main"] == "pushed"
+
+    west = tmp_path / "west"
+    joined = json.loads(gt(tmp_path, "install", str(west), "--remote", str(shared),
+                           "--json").stdout)
+    assert joined["rigs"] == ["proj"] and joined["name"] == "east"
+    assert git(west, "rev-parse", "beads") == git(east, "rev-parse", "beads")
+    assert json.loads(bd(west / "proj", "show", work, "--json").stdout)["title"] == \
+        "Filed on east"
+    gt(west, "config", "machine", "west")
+
+    # a rig added on east later reaches west with its next sync
+    lib = tmp_path / "lib.git"
+    git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "lib-seed")), str(lib))
+    gt(east, "rig", "add", "lib", str(lib), "--prefix", "lb")
+    gt(east, "sync")
+    git(west, "pull", "-q", "--ff-only")  # plain git brings the town's config ...
+    listed = {r["rig"]: r["here"] for r in json.loads(gt(west, "rig", "list", "--json").stdout)}
+    assert listed == {"lib": False, "proj": True}
+    assert "not cloned here yet" in gt(west, "rig", "list").stdout
+    synced = {r["ledger"]: r for r in json.loads(gt(west, "sync", "--json").stdout)}
+    assert synced["town"]["main"] == "up to date"  # ... and gt sync clones the new rig
+    assert synced["town"]["rigs_cloned"] == ["lib"]
+    assert (west / "lib" / ".repo.git").is_dir()
+    agents = {a["agent"] for a in json.loads(gt(west, "agents", "--json").stdout)}
+    assert {"mayor", "deacon", "proj/witness", "lib/refinery"} <= agents
+    assert not [a for a in agents if "-" in a.rsplit("/", 1)[-1]]
+    # a config change on east moves west's main by fast-forward at the next sync
+    gt(east, "config", "agent", "set", "helper", "true", "--prompt", "none")
+    assert json.loads(gt(east, "sync", "--json").stdout)[0]["main"] == "pushed"
+    assert json.loads(gt(west, "sync", "--json").stdout)[0]["main"] == "fast-forwarded"
+    assert "helper" in gt(west, "config", "agent", "list").stdout
+    gt(east, "sync")
+    assert git(east, "rev-parse", "beads^{tree}") == git(west, "rev-parse", "beads^{tree}")
+    assert json.loads(bd(west / "lib", "verify", "--json").stdout)["ok"]
+
+
+def test_joining_a_remote_whose_main_is_not_a_town_is_refused(tmp_path: Path) -> None:
+    project = tmp_path / "proj.git"
+    git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(project))
+    refused = gt(tmp_path, "install", str(tmp_path / "town"), "--remote", str(project),
+                 check=False)
+    assert refused.returncode != 0
+    assert "not a town" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "town").exists()
+
+
 def test_children_minted_on_two_clones_both_survive(clones: tuple[Path, Path, Path, Path]) -> None:
     _remote, one, two, three = clones
     parent = Ledger(one, "alice").create("Parent", issue_type="epic")["id"]

@@ -24,7 +24,8 @@ from gt.town import Town
 @click.option("--name", help="Town name (default: the directory's name).")
 @click.option("--no-tmux", is_flag=True, help="Run agents as plain processes, not in tmux.")
 @click.option("--remote", metavar="URL",
-              help="A git remote to share the town through (its origin; `gt sync` uses it).")
+              help="A git remote to share the town through (its origin; `gt sync` uses it). "
+                   "If it already holds a town, this machine joins that town.")
 @json_option
 @handles_errors
 def install(directory: Path, name: str | None, no_tmux: bool, remote: str | None) -> None:
@@ -33,8 +34,10 @@ def install(directory: Path, name: str | None, no_tmux: bool, remote: str | None
     if no_tmux and town.config["town"].get("sessions") != "process":
         town.config["town"]["sessions"] = "process"
         town.save("gt install: run agents as processes")
-    show({"town": str(town.root), "name": town.name},
-         lambda: echo(f"town {town.name} ready at {town.root}"))
+    rigs_here = town.rig_names()
+    show({"town": str(town.root), "name": town.name, "rigs": rigs_here},
+         lambda: echo(f"town {town.name} ready at {town.root}"
+                      + (f" with rigs {', '.join(rigs_here)}" if rigs_here else "")))
 
 
 @click.group()
@@ -62,14 +65,16 @@ def rig_add(name: str, source: str, prefix: str | None, branch: str | None) -> N
 @handles_errors
 def rig_list() -> None:
     items = [{"rig": r.name, "prefix": r.prefix, "branch": r.branch,
-              "url": r.settings.get("url"), "gates": r.gates()} for r in rigs(ctx().town())]
+              "url": r.settings.get("url"), "gates": r.gates(), "here": r.present}
+             for r in rigs(ctx().town(), everywhere=True)]
 
     def human() -> None:
         if not items:
             echo("no rigs (add one with `gt rig add <name> <git url>`)")
         for item in items:
+            missing = "" if item["here"] else "  (not cloned here yet: run `gt sync`)"
             echo(f"{item['rig']}  prefix {item['prefix']}  branch {item['branch']}  "
-                 f"{safe(item['url'])}")
+                 f"{safe(item['url'])}{missing}")
 
     show(items, human)
 

@@ -23,6 +23,7 @@ class LedgerRef:
 
 
 def ledgers(town: Town) -> list[LedgerRef]:
+    """The town's ledger and those of the rigs cloned on this machine."""
     return [LedgerRef("town", town.root / ".git"),
             *(LedgerRef(r.name, r.repo) for r in rigs(town))]
 

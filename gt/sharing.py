@@ -9,7 +9,9 @@ never forced), and clones any rig another machine added since.
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 from gt.errors import GtError
@@ -21,8 +23,7 @@ def holds_town(remote: str) -> bool:
     """Whether the remote has a main branch (a town published there)."""
     listed = git("ls-remote", "--heads", remote, "main", check=False)
     if listed.returncode != 0:
-        raise GtError(f"cannot reach {remote}: "
-                      f"{(listed.stderr.strip().splitlines() or ['?'])[-1]}")
+        raise GtError(f"cannot reach {remote}: {_reason(listed)}")
     return bool(listed.stdout.strip())
 
 
@@ -61,7 +62,7 @@ def sync_main(town: Town, remote: str) -> str:
         return "not on a branch: main not synced"
     fetched = git("fetch", "-q", remote, cwd=root, check=False)
     if fetched.returncode != 0:
-        return f"fetch failed: {(fetched.stderr.strip().splitlines() or ['?'])[-1]}"
+        return f"fetch failed: {_reason(fetched)}"
     theirs = git("rev-parse", "-q", "--verify", f"refs/remotes/{remote}/{branch}", cwd=root,
                  check=False).stdout.strip()
     ours = git("rev-parse", "HEAD", cwd=root).stdout.strip()
@@ -70,13 +71,13 @@ def sync_main(town: Town, remote: str) -> str:
     if theirs and _ancestor(root, ours, theirs):
         merged = git("merge", "-q", "--ff-only", theirs, cwd=root, check=False)
         if merged.returncode != 0:
-            return f"not fast-forwarded: {(merged.stderr.strip().splitlines() or ['?'])[-1]}"
+            return f"not fast-forwarded: {_reason(merged)}"
         return "fast-forwarded"
     if not theirs or _ancestor(root, theirs, ours):
         pushed = git("push", "-q", remote, f"{branch}:refs/heads/{branch}", cwd=root,
                      check=False)
         if pushed.returncode != 0:
-            return f"push refused: {(pushed.stderr.strip().splitlines() or ['?'])[-1]}"
+            return f"push refused: {_reason(pushed)}"
         return "pushed"
     return f"diverged from {remote}/{branch}: merge it with git, then sync"
 
@@ -84,3 +85,9 @@ def sync_main(town: Town, remote: str) -> str:
 def _ancestor(root: Path, older: str, newer: str) -> bool:
     return git("merge-base", "--is-ancestor", older, newer, cwd=root,
                check=False).returncode == 0
+
+
+def _reason(result: subprocess.CompletedProcess[str]) -> str:
+    """git's own first line of complaint, without its `fatal:`/`error:` tag."""
+    lines = [x.strip() for x in (result.stderr or result.stdout).splitlines() if x.strip()]
+    return re.sub(r"^(fatal|error): ", "", lines[0]) if lines else f"exit {result.returncode}"

@@ -255,6 +255,12 @@ def test_joining_a_remote_whose_main_is_not_a_town_is_refused(tmp_path: Path) ->
     assert refused.returncode != 0
     assert "not a town" in refused.stderr and "Traceback" not in refused.stderr
     assert not (tmp_path / "town").exists()
+    unreachable = gt(tmp_path, "install", str(tmp_path / "town"), "--remote",
+                     str(tmp_path / "missing.git"), check=False)
+    assert unreachable.returncode != 0
+    assert unreachable.stderr.startswith("gt: cannot reach ")
+    assert "does not appear to be a git repository" in unreachable.stderr
+    assert not (tmp_path / "town").exists()
 
 
 def test_children_minted_on_two_clones_both_survive(clones: tuple[Path, Path, Path, Path]) -> None:

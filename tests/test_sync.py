@@ -40,6 +40,13 @@ def sync(clone: Path, actor: str) -> dict:
     return json.loads(result.stdout)
 
 
+def sync_in_turn(one: Path, two: Path, three: Path, rounds: int = 1) -> None:
+    """`bd sync` on the three clones in turn (as alice, bob and carol), `rounds` times."""
+    for _round in range(rounds):
+        for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
+            sync(clone, actor)
+
+
 def tree(path: Path) -> str:
     return git(path, "rev-parse", "beads^{tree}").strip()
 
@@ -59,9 +66,7 @@ def test_divergent_clones_converge_to_one_tree(clones: tuple[Path, Path, Path, P
     c.comment(shared, "carol was here")
     c.create("Carol's own")
     a.create("Alice's own")
-    for _round in range(2):
-        for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
-            sync(clone, actor)
+    sync_in_turn(one, two, three, rounds=2)
     assert tree(one) == tree(two) == tree(three) == tree(remote)
     final = Ledger(one, "alice").get(shared)
     assert final["title"] == "alice's title" and final["priority"] == 0
@@ -266,14 +271,11 @@ def test_joining_a_remote_whose_main_is_not_a_town_is_refused(tmp_path: Path) ->
 def test_children_minted_on_two_clones_both_survive(clones: tuple[Path, Path, Path, Path]) -> None:
     _remote, one, two, three = clones
     parent = Ledger(one, "alice").create("Parent", issue_type="epic")["id"]
-    for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
-        sync(clone, actor)
+    sync_in_turn(one, two, three)
     mine = Ledger(one, "alice").create("Alice's child", parent=parent)
     theirs = Ledger(two, "bob").create("Bob's child", parent=parent)
     assert mine["id"] == theirs["id"] == f"{parent}.1"
-    for _round in range(2):
-        for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
-            sync(clone, actor)
+    sync_in_turn(one, two, three, rounds=2)
     assert tree(one) == tree(two) == tree(three)
     children = {b["title"]: b["id"] for b in Ledger(three, "carol").list()
                 if b.get("parent") == parent}
@@ -311,8 +313,7 @@ def test_links_made_beside_a_renamed_twin_follow_it(
         clones: tuple[Path, Path, Path, Path]) -> None:
     _remote, one, two, three = clones
     parent = Ledger(one, "alice").create("Parent", issue_type="epic")["id"]
-    for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
-        sync(clone, actor)
+    sync_in_turn(one, two, three)
     twin = f"{parent}.1"
     alice, bob = Ledger(one, "alice"), Ledger(two, "bob")
     assert alice.create("Alice's child", parent=parent)["id"] == twin
@@ -329,9 +330,7 @@ def test_links_made_beside_a_renamed_twin_follow_it(
     one_tip = ours.references["refs/remotes/one/beads"].target
     two_tip = ours.references["refs/heads/beads"].target
     assert merged_tree(ours, one_tip, two_tip) == merged_tree(ours, two_tip, one_tip)
-    for _round in range(2):
-        for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
-            sync(clone, actor)
+    sync_in_turn(one, two, three, rounds=2)
     assert tree(one) == tree(two) == tree(three)
     ledger = Ledger(three, "carol")
     ids = {b["title"]: b["id"] for b in ledger.list()}
@@ -353,8 +352,7 @@ def test_three_twins_merge_to_one_tree_in_any_order(
         clones: tuple[Path, Path, Path, Path]) -> None:
     _remote, one, two, three = clones
     parent = Ledger(one, "alice").create("Parent")["id"]
-    for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
-        sync(clone, actor)
+    sync_in_turn(one, two, three)
     for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
         child = Ledger(clone, actor).create(f"{actor}'s child", parent=parent)["id"]
         Ledger(clone, actor).create(f"{actor}'s link", deps=[("blocks", child)])
@@ -392,9 +390,7 @@ def test_a_chosen_id_created_on_two_clones_is_one_bead(
     _remote, one, two, three = clones
     Ledger(one, "alice").create("From one", bead_id="gt-chosen", labels=["one"])
     Ledger(two, "bob").create("From two", bead_id="gt-chosen", labels=["two"])
-    for _round in range(2):
-        for clone, actor in ((one, "alice"), (two, "bob"), (three, "carol")):
-            sync(clone, actor)
+    sync_in_turn(one, two, three, rounds=2)
     assert tree(one) == tree(two) == tree(three)
     found = [b for b in Ledger(three, "carol").list() if b["id"].startswith("gt-chosen")]
     assert [b["id"] for b in found] == ["gt-chosen"]

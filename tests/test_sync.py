@@ -285,6 +285,20 @@ def test_children_minted_on_two_clones_both_survive(clones: tuple[Path, Path, Pa
         assert json.loads(run_bd(clone, "verify", "--json").stdout)["ok"]
 
 
+def raw_merge(clone: Path) -> tuple[str, subprocess.CompletedProcess[str]]:
+    """Fetch, then `git merge origin/beads` into the checked-out beads branch as bob: the tree
+    the replay merge gives, and the merge's outcome."""
+    git(clone, "fetch", "-q", "origin")
+    repo = pygit2.Repository(str(clone))
+    expected = str(merged_tree(repo, repo.references["refs/heads/beads"].target,
+                               repo.references["refs/remotes/origin/beads"].target))
+    git(clone, "checkout", "-q", "beads")
+    merging = subprocess.run(["git", "-c", "user.name=bob", "-c", "user.email=b@x", "merge",
+                              "-q", "--no-edit", "origin/beads"], cwd=clone,
+                             capture_output=True, text=True)
+    return expected, merging
+
+
 def test_a_raw_git_merge_of_the_beads_branch_matches_the_replay_merge(
         clones: tuple[Path, Path, Path, Path]) -> None:
     remote, one, two, _three = clones
@@ -297,14 +311,8 @@ def test_a_raw_git_merge_of_the_beads_branch_matches_the_replay_merge(
     Ledger.init(two, "gt")  # in a fresh clone, bd init registers the merge driver
     Ledger(two, "bob").update(shared, {"priority": 0})
     Ledger(two, "bob").label_add([shared], "two")
-    git(two, "fetch", "-q", "origin")
-    repo = pygit2.Repository(str(two))
-    ours = repo.references["refs/heads/beads"].target
-    theirs = repo.references["refs/remotes/origin/beads"].target
-    expected = str(merged_tree(repo, ours, theirs))
-    git(two, "checkout", "-q", "beads")
-    git(two, "-c", "user.name=bob", "-c", "user.email=b@x", "merge", "-q", "--no-edit",
-        "origin/beads")
+    expected, merging = raw_merge(two)
+    assert merging.returncode == 0, merging.stderr
     assert git(two, "rev-parse", "HEAD^{tree}").strip() == expected
     assert remote.exists()
 
@@ -410,14 +418,7 @@ def test_a_raw_git_merge_that_meets_twin_ids_is_finished_by_resolve_merge(
     Ledger.init(two, "gt")
     child = Ledger(two, "bob").create("Bob's child", parent=parent)["id"]
     Ledger(two, "bob").create("Needs Bob's child", deps=[("blocks", child)])
-    git(two, "fetch", "-q", "origin")
-    repo = pygit2.Repository(str(two))
-    expected = str(merged_tree(repo, repo.references["refs/heads/beads"].target,
-                               repo.references["refs/remotes/origin/beads"].target))
-    git(two, "checkout", "-q", "beads")
-    merging = subprocess.run(["git", "-c", "user.name=bob", "-c", "user.email=b@x", "merge",
-                              "-q", "--no-edit", "origin/beads"], cwd=two,
-                             capture_output=True, text=True)
+    expected, merging = raw_merge(two)
     assert merging.returncode != 0
     assert f"both sides minted {child}" in merging.stderr + merging.stdout
     assert "bd resolve-merge" in merging.stderr + merging.stdout

@@ -73,13 +73,12 @@ def perform(town: Town, effect: Effect) -> str:
     from gt.launch import backend, wake
     from gt.work import convoy
     from gt.work.nudge import nudge
-    from gt.work.sling import hooked, ready_worktree
+    from gt.work.sling import ready_for_wake
 
     if effect.kind == "wake":
         address = Address.parse(effect.target)
-        if hooked(town, address) is None:
+        if not ready_for_wake(town, address):
             return f"wake {address}: skipped, nothing is on its hook now"
-        ready_worktree(town, address)
         return f"wake {address}: {wake(town, address)}"
     if effect.kind == "mail":
         if effect.target == "overseer":

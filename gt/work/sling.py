@@ -178,7 +178,7 @@ def _make_worktree(town: Town, rig: Rig | None, address: Address, bead_id: str, 
                    actor: str) -> str | None:
     """The polecat's worktree on `polecat/<name>/<bead>`; returns the branch (None for other
     roles). Made only on the polecat's home machine: for a polecat homed elsewhere, its own
-    machine makes it when it wakes the polecat (`ready_worktree`)."""
+    machine makes it when it wakes the polecat (`ready_for_wake`)."""
     if address.role != "polecat" or rig is None:
         return None
     branch = f"polecat/{address.name}/{bead_id}"
@@ -191,22 +191,23 @@ def _make_worktree(town: Town, rig: Rig | None, address: Address, bead_id: str, 
     return branch
 
 
-def ready_worktree(town: Town, address: Address) -> None:
-    """Before the reactor wakes a polecat: its worktree on the branch of the bead on its hook.
-    A sling on this machine has made it already; work slung on another machine, which makes
-    no worktree for a polecat homed here, gets it now."""
+def ready_for_wake(town: Town, address: Address) -> bool:
+    """Before the reactor wakes an agent: False when nothing is on its hook any more; for a
+    polecat, its worktree put on the branch of the bead on its hook. A sling on this machine
+    has made that worktree already; work slung on another machine, which makes no worktree
+    for a polecat homed here, gets it now."""
     if address.role != "polecat" or address.rig is None:
-        return
+        return hooked(town, address) is not None
     with worktree_lock(town, address):
         bead = hooked(town, address)
         if bead is None:
-            return
+            return False
         rig = Rig(town, address.rig)
         path = rig.polecat_dir(str(address.name))
         branch = f"polecat/{address.name}/{bead['id']}"
-        if path.is_dir() and out("branch", "--show-current", cwd=path) == branch:
-            return
-        rig.add_worktree(path, branch)
+        if not path.is_dir() or out("branch", "--show-current", cwd=path) != branch:
+            rig.add_worktree(path, branch)
+    return True
 
 
 def hooked(town: Town, address: Address) -> dict[str, Any] | None:

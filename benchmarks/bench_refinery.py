@@ -21,7 +21,8 @@ from beads.model import now_iso
 from gt.refinery.engine import Refinery
 from gt.refinery.run import drain
 from gt.rig import Rig
-from gt.town import Town
+from gt.setup import rig as rig_setup
+from gt.setup import town as town_setup
 
 GATE_TEST = '''import pathlib
 import unittest
@@ -75,9 +76,9 @@ def queue(rig: Rig, count: int) -> dict[str, int]:
 def drain_with(base: Path, size: int, count: int) -> tuple[int, float, frozenset[int], float]:
     """Gate runs, wall seconds, the landed request numbers, and seconds per gate run."""
     project = make_project(base / f"src-{size}")
-    town = Town.install(base / f"town-{size}")
+    town = town_setup.install(base / f"town-{size}")
     town.config["town"]["sessions"] = "process"
-    rig = Rig.add(town, "queue", str(project), prefix="qq")
+    rig = rig_setup.add(town, "queue", str(project), prefix="qq")
     rig.settings["gates"] = {"test": f"{sys.executable} -m unittest -q"}
     rig.settings["batch_size"] = size
     numbers = queue(rig, count)

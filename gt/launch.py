@@ -1,24 +1,25 @@
-"""Starting, waking and stopping agent sessions (tmux, or processes when tmux is absent)."""
+"""Starting, waking and stopping the town's sessions: agents, each rig's Refinery and the
+reactor (tmux, or processes when tmux is absent). The CLI, the reactor and the demo all start
+sessions through here."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from gt.agents import Address
+from gt.reactor.lock import running_pid
+from gt.rig import Rig
 from gt.runtimes import presets
-from gt.sessions import Backend, SessionSpec, choose_backend
+from gt.sessions import SessionSpec
 from gt.town import Town
 from gt.whoami import workdir
+from gt.work.nudge import enqueue
 
-
-def backend(town: Town, no_tmux: bool | None = None) -> Backend:
-    if no_tmux is None:
-        no_tmux = os.environ.get("GT_NO_TMUX") == "1" \
-            or town.config.get("town", {}).get("sessions") == "process"
-    return choose_backend(town.state_dir, town.socket, no_tmux=no_tmux)
+REACTOR_SESSION = "gt-reactor"
 
 
 def agent_env(town: Town, address: Address) -> dict[str, str]:
@@ -48,20 +49,18 @@ def start(town: Town, address: Address, runtime_name: str | None = None,
     log.parent.mkdir(parents=True, exist_ok=True)
     spec = SessionSpec(name=address.session, command=argv, cwd=cwd,
                        env={**agent_env(town, address), **env}, log=log)
-    backend(town, no_tmux).start(spec)
+    town.backend(no_tmux).start(spec)
     return runtime.name
 
 
 def wake(town: Town, address: Address, runtime_name: str | None = None,
          no_tmux: bool | None = None) -> str:
     """GUPP: start the agent if it is not running, else nudge it to look at its hook."""
-    sessions = backend(town, no_tmux)
+    sessions = town.backend(no_tmux)
     text = "You have work on your hook: run `gt prime`."
     if sessions.send(address.session, text):
         return "delivered"
     if sessions.is_live(address.session):
-        from gt.work.nudge import enqueue
-
         enqueue(town, address, text, "gt")
         return "queued"
     start(town, address, runtime_name, no_tmux)
@@ -69,7 +68,42 @@ def wake(town: Town, address: Address, runtime_name: str | None = None,
 
 
 def stop(town: Town, address: Address) -> None:
-    backend(town).stop(address.session)
+    town.backend().stop(address.session)
+
+
+def start_refinery(town: Town, rig: Rig) -> bool:
+    """Start the rig's Refinery session; False if it was already running."""
+    address = Address("refinery", rig.name)
+    sessions = town.backend()
+    if sessions.is_live(address.session):
+        return False
+    log = town.state_dir / "logs" / f"{address.session}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sessions.start(SessionSpec(name=address.session,
+                               command=[*presets.tool_command(), "refinery", "run", rig.name],
+                               cwd=rig.refinery_dir, env=agent_env(town, address), log=log))
+    return True
+
+
+def start_reactor(town: Town) -> bool:
+    """Start the reactor as a session of the town; False if one is already running."""
+    if running_pid(town) is not None:
+        return False
+    log = town.state_dir / "logs" / "reactor.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    town.backend().start(SessionSpec(name=REACTOR_SESSION,
+                                     command=[*presets.tool_command(), "reactor", "run"],
+                                     cwd=town.root, env=agent_env(town, Address("deacon")),
+                                     log=log))
+    return True
+
+
+def stop_reactor(town: Town) -> None:
+    """Stop the reactor's session, and a reactor run by hand (`gt reactor run`)."""
+    town.backend().stop(REACTOR_SESSION)
+    pid = running_pid(town)
+    if pid and pid > 0:
+        os.kill(pid, signal.SIGTERM)
 
 
 def _gt_later(town: Town, args: list[str], delay: float) -> None:

@@ -1,57 +1,61 @@
-"""A town shared through a git remote: joining it from another machine, and keeping its main
-branch (town.toml, routes) and its rigs in step with the other machines.
+"""`gt sync`: a town shared through git remotes kept in step with the other machines.
 
-`gt install <dir> --remote <url>` joins when the remote's main branch holds a town: it clones
-the town, takes the remote's ledger as its own (never a second root), and clones every rig
-the town names. `gt sync` then moves main only by fast-forward, either way (a plain push,
-never forced), and clones any rig another machine added since.
+Every ledger of the town (the town's and each rig's) is fetched, merged and pushed with its
+remote (`beads.sync`), and agents that lost a claimed bead in the merge are told; the town's
+main branch (town.toml, routes) moves only by fast-forward, either way (a plain push, never
+forced). Cloning the rigs another machine added is set-up's part (`gt.setup.town`).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from gt.errors import GtError
+from beads.errors import BeadsError
+from beads.sync import sync as sync_ledger
 from gt.git import git, track_remote
-from gt.town import TOWN_FILE, Town
+from gt.reactor.scan import ledgers
+from gt.town import Town
+from gt.work import claims
 
 
-def holds_town(remote: str) -> bool:
-    """Whether the remote has a main branch (a town published there)."""
-    listed = git("ls-remote", "--heads", remote, "main", check=False)
-    if listed.returncode != 0:
-        raise GtError(f"cannot reach {remote}: {_reason(listed)}")
-    return bool(listed.stdout.strip())
+@dataclass
+class Synced:
+    """What `sync` did: the town as it is now (re-read when main moved), what became of its
+    main branch (None when the town has no such remote), and one report per ledger."""
+
+    town: Town
+    main: str | None
+    ledgers: list[dict[str, Any]] = field(default_factory=list)
 
 
-def join(root: Path, remote: str) -> Town:
-    """This machine's clone of the town published at `remote`, with its rigs."""
-    git("clone", "-q", "--branch", "main", remote, str(root))
-    if not (root / TOWN_FILE).is_file():
-        shutil.rmtree(root, ignore_errors=True)
-        raise GtError(f"{remote} holds a main branch that is not a town (no {TOWN_FILE})")
-    published = git("rev-parse", "-q", "--verify", "refs/remotes/origin/beads", cwd=root,
-                    check=False)
-    if published.returncode == 0:
-        git("update-ref", "refs/heads/beads", published.stdout.strip(), cwd=root)
-    track_remote(root / ".git", "origin")
-    town = Town(root)
-    town.settle()
-    materialize_missing(town)
-    return town
+def sync(town: Town, remote: str) -> Synced:
+    """Sync the town's main branch, then every ledger that has the remote."""
+    main_state = None
+    if has_remote(town.root, remote):
+        main_state = sync_main(town, remote)
+        town = Town(town.root)
+    results = []
+    for ledger_ref in ledgers(town):
+        if not has_remote(ledger_ref.git_dir, remote):
+            results.append({"ledger": ledger_ref.name, "action": f"no remote {remote!r}"})
+            continue
+        track_remote(ledger_ref.git_dir, remote)
+        try:
+            ledger = town.open_ledger(ledger_ref.git_dir, "gt")
+            report = sync_ledger(ledger, remote).to_dict()
+            report["unhooked"] = claims.reconcile(town, ledger)
+        except BeadsError as exc:
+            report = {"action": "failed", "error": exc.message}
+        results.append({"ledger": ledger_ref.name, **report})
+    return Synced(town, main_state, results)
 
 
-def materialize_missing(town: Town) -> list[str]:
-    """Clone here every rig the town names that this machine does not have; their names."""
-    from gt.rig import Rig, rigs
-
-    missing = [rig.name for rig in rigs(town, everywhere=True) if not rig.present]
-    for name in missing:
-        Rig.materialize(town, name)
-    return missing
+def has_remote(git_dir: Path, remote: str) -> bool:
+    return git("remote", "get-url", remote, cwd=git_dir, check=False).returncode == 0
 
 
 def sync_main(town: Town, remote: str) -> str:
@@ -62,7 +66,7 @@ def sync_main(town: Town, remote: str) -> str:
         return "not on a branch: main not synced"
     fetched = git("fetch", "-q", remote, cwd=root, check=False)
     if fetched.returncode != 0:
-        return f"fetch failed: {_reason(fetched)}"
+        return f"fetch failed: {git_reason(fetched)}"
     theirs = git("rev-parse", "-q", "--verify", f"refs/remotes/{remote}/{branch}", cwd=root,
                  check=False).stdout.strip()
     ours = git("rev-parse", "HEAD", cwd=root).stdout.strip()
@@ -71,13 +75,13 @@ def sync_main(town: Town, remote: str) -> str:
     if theirs and _ancestor(root, ours, theirs):
         merged = git("merge", "-q", "--ff-only", theirs, cwd=root, check=False)
         if merged.returncode != 0:
-            return f"not fast-forwarded: {_reason(merged)}"
+            return f"not fast-forwarded: {git_reason(merged)}"
         return "fast-forwarded"
     if not theirs or _ancestor(root, theirs, ours):
         pushed = git("push", "-q", remote, f"{branch}:refs/heads/{branch}", cwd=root,
                      check=False)
         if pushed.returncode != 0:
-            return f"push refused: {_reason(pushed)}"
+            return f"push refused: {git_reason(pushed)}"
         return "pushed"
     return f"diverged from {remote}/{branch}: merge it with git, then sync"
 
@@ -87,7 +91,7 @@ def _ancestor(root: Path, older: str, newer: str) -> bool:
                check=False).returncode == 0
 
 
-def _reason(result: subprocess.CompletedProcess[str]) -> str:
+def git_reason(result: subprocess.CompletedProcess[str]) -> str:
     """git's own first line of complaint, without its `fatal:`/`error:` tag."""
     lines = [x.strip() for x in (result.stderr or result.stdout).splitlines() if x.strip()]
     return re.sub(r"^(fatal|error): ", "", lines[0]) if lines else f"exit {result.returncode}"

@@ -1,4 +1,5 @@
-"""The town: a git repository with its own ledger (prefix `hq`), `town.toml` and its rigs.
+"""The town as data and paths: a git repository with its own ledger (prefix `hq`),
+`town.toml` and its rigs. Making one is set-up's job (`gt.setup.town`).
 
 Layout (local-only state lives under the town's git dir, never committed):
 
@@ -21,15 +22,13 @@ from typing import Any
 from beads import Ledger
 from beads.errors import NotInitialized
 from beads.gitdir import ROUTES_FILE
-from gt import hooks, tomlfile
-from gt.agents import Address, ensure_agent
+from gt import tomlfile
 from gt.errors import GtError
-from gt.git import commit_all, git, track_remote
+from gt.git import commit_all
+from gt.sessions import Backend, choose_backend
 
 TOWN_FILE = "town.toml"
 TOWN_PREFIX = "hq"
-GITIGNORE = "# rigs' clones, worktrees and sandboxes are local to each machine\n" \
-            "*/.repo.git/\n*/refinery/\n*/polecats/\n*/crew/\n"
 
 
 class Town:
@@ -49,62 +48,6 @@ class Town:
             if (candidate / TOWN_FILE).is_file() and (candidate / ".git").exists():
                 return cls(candidate)
         raise GtError(f"not in a town: {here} (make one with `gt install <dir>`)")
-
-    @classmethod
-    def install(cls, path: Path, name: str | None = None, remote: str | None = None) -> Town:
-        """Make a town at `path` (an existing town is left as it is), tracking `remote` as
-        its origin when given; when the remote already holds a town, join it instead."""
-        root = path.resolve()
-        if (root / TOWN_FILE).is_file() and (root / ".git").exists():
-            town = cls(root)
-            town.settle()
-            town._set_origin(remote)
-            return town
-        if root.exists() and (not root.is_dir() or any(root.iterdir())):
-            raise GtError(f"refusing to install a town in {root}: the directory is not empty "
-                          "and is not a town")
-        if remote is not None:
-            from gt import sharing
-
-            if sharing.holds_town(remote):
-                return sharing.join(root, remote)
-        root.mkdir(parents=True, exist_ok=True)
-        git("init", "-q", "-b", "main", str(root))
-        config = {"town": {"name": name or root.name, "default_agent": "scripted"}}
-        tomlfile.save(root / TOWN_FILE, config)
-        (root / ".gitignore").write_text(GITIGNORE)
-        (root / ROUTES_FILE).write_text(json.dumps({TOWN_PREFIX: "."}, indent=2) + "\n")
-        for agent_dir in ("mayor", "deacon"):
-            (root / agent_dir).mkdir(exist_ok=True)
-            (root / agent_dir / ".gitkeep").touch()
-        commit_all(root, "gt install: new town")
-        town = cls(root)
-        town.settle()
-        town._set_origin(remote)
-        return town
-
-    def settle(self) -> None:
-        """The town's ledger, its own agents and the git hooks, made where missing."""
-        self._ensure_ledger()
-        hooks.install(self.root / ".git")
-
-    def _set_origin(self, url: str | None) -> None:
-        if url is None:
-            return
-        known = git("remote", "get-url", "origin", cwd=self.root, check=False)
-        if known.returncode != 0:
-            git("remote", "add", "origin", url, cwd=self.root)
-        elif known.stdout.strip() != url:
-            git("remote", "set-url", "origin", url, cwd=self.root)
-        track_remote(self.root / ".git", "origin")
-
-    def _ensure_ledger(self) -> None:
-        from gt.reactor.run import start_cursors
-
-        ledger = Ledger.init(self.root, TOWN_PREFIX, actor="gt")
-        for role in ("mayor", "deacon"):
-            ensure_agent(ledger, Address(role))
-        start_cursors(self)
 
     # ------------------------------------------------------------------ state
 
@@ -135,6 +78,14 @@ class Town:
     def socket(self) -> str:
         """The tmux socket name of this town: one server per town."""
         return "gt-" + hashlib.sha1(str(self.root).encode()).hexdigest()[:10]
+
+    def backend(self, no_tmux: bool | None = None) -> Backend:
+        """Where this town's sessions run: tmux, or plain processes when tmux is missing, the
+        town says so (`sessions = "process"`), $GT_NO_TMUX=1 or `no_tmux`."""
+        if no_tmux is None:
+            no_tmux = os.environ.get("GT_NO_TMUX") == "1" \
+                or self.config.get("town", {}).get("sessions") == "process"
+        return choose_backend(self.state_dir, self.socket, no_tmux=no_tmux)
 
     def open_ledger(self, path: Path, actor: str | None = None) -> Ledger:
         """A ledger of this town, opened once per path and actor for this process."""

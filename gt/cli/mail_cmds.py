@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from beads.cli.output import safe
+from beads.query import Filters
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.whoami import current_agent
 from gt.work import convoy as convoys
@@ -129,8 +130,6 @@ def convoy_create(name: str, beads: tuple[str, ...], strategy: str | None) -> No
 @json_option
 @handles_errors
 def convoy_list(include_closed: bool) -> None:
-    from beads.query import Filters
-
     town = ctx().town()
     items = town.ledger().list(Filters(types=["convoy"], include_closed=include_closed),
                                sort="created", limit=None)

@@ -10,28 +10,11 @@ import click
 import orjson
 
 from beads.cli.output import emit_json, safe
-from gt.agents import Address
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
-from gt.launch import agent_env, backend
+from gt.launch import start_reactor, stop_reactor
 from gt.reactor import feed as town_feed
-from gt.reactor.run import Reactor, running_pid
-from gt.runtimes.presets import tool_command
-from gt.sessions import SessionSpec
-from gt.town import Town
-
-SESSION = "gt-reactor"
-
-
-def start_reactor(town: Town) -> bool:
-    """Start the reactor as a session of the town; False if one is already running."""
-    if running_pid(town) is not None:
-        return False
-    log = town.state_dir / "logs" / "reactor.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    backend(town).start(SessionSpec(name=SESSION, command=[*tool_command(), "reactor", "run"],
-                                    cwd=town.root, env=agent_env(town, Address("deacon")),
-                                    log=log))
-    return True
+from gt.reactor.lock import running_pid
+from gt.reactor.run import Reactor
 
 
 @click.group()
@@ -59,11 +42,7 @@ def reactor_start() -> None:
 @reactor.command("stop")
 @handles_errors
 def reactor_stop() -> None:
-    town = ctx().town()
-    backend(town).stop(SESSION)
-    pid = running_pid(town)
-    if pid and pid > 0:
-        os.kill(pid, signal.SIGTERM)
+    stop_reactor(ctx().town())
     echo("reactor stopped")
 
 

@@ -11,31 +11,14 @@ from beads.cli.output import safe
 from beads.model import now_iso
 from gt.agents import Address
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
-from gt.cli.reactor_cmds import start_reactor
 from gt.errors import GtError
-from gt.launch import agent_env, backend, start
+from gt.launch import start, start_reactor, start_refinery
 from gt.refinery.gates import GateResult
 from gt.refinery.outcomes import Outcome, rejected
 from gt.refinery.queue import requests
 from gt.refinery.run import drain, run_forever
 from gt.rig import Rig, rigs
-from gt.runtimes.presets import tool_command
-from gt.sessions import SessionSpec
-from gt.town import Town
-
-
-def start_refinery(town: Town, rig: Rig) -> bool:
-    """Start the rig's Refinery session; False if it was already running."""
-    address = Address("refinery", rig.name)
-    sessions = backend(town)
-    if sessions.is_live(address.session):
-        return False
-    log = town.state_dir / "logs" / f"{address.session}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    sessions.start(SessionSpec(name=address.session,
-                               command=[*tool_command(), "refinery", "run", rig.name],
-                               cwd=rig.refinery_dir, env=agent_env(town, address), log=log))
-    return True
+from gt.work.done import write_request
 
 
 def _report(outcome: Outcome) -> None:
@@ -79,7 +62,7 @@ def refinery_start(rig_name: str) -> None:
 def refinery_stop(rig_name: str) -> None:
     town = ctx().town()
     Rig(town, rig_name)
-    backend(town).stop(Address("refinery", rig_name).session)
+    town.backend().stop(Address("refinery", rig_name).session)
     echo(f"refinery of {rig_name} stopped")
 
 
@@ -90,7 +73,7 @@ def refinery_stop(rig_name: str) -> None:
 def refinery_status(rig_name: str) -> None:
     town = ctx().town()
     target = Rig(town, rig_name)
-    live = backend(town).is_live(Address("refinery", rig_name).session)
+    live = town.backend().is_live(Address("refinery", rig_name).session)
     queue = [r.to_dict() for r in requests(target)]
     show({"rig": rig_name, "running": live, "queue": queue},
          lambda: echo(f"refinery of {rig_name}: {'running' if live else 'stopped'}, "
@@ -158,8 +141,6 @@ def mq_show(rig_name: str, bead: str) -> None:
 @handles_errors
 def mq_retry(rig_name: str, bead: str) -> None:
     """Queue a rejected or dropped request again, at the commit it was made from."""
-    from gt.work.done import write_request
-
     target = Rig(ctx().town(), rig_name)
     ledger = target.ledger("overseer")
     bead_id = ledger.resolve(bead)
@@ -206,7 +187,7 @@ def up() -> None:
     started += [f"{r.name}/refinery" for r in rigs(town) if start_refinery(town, r)]
     if town.config.get("agents", {}).get("mayor"):
         mayor = Address("mayor")
-        if not backend(town).is_live(mayor.session):
+        if not town.backend().is_live(mayor.session):
             start(town, mayor)
             started.append("mayor")
     show({"started": started}, lambda: echo(
@@ -219,7 +200,7 @@ def up() -> None:
 def down() -> None:
     """Stop every session of the town."""
     town = ctx().town()
-    sessions = backend(town)
+    sessions = town.backend()
     names = sessions.names()
     for name in names:
         sessions.stop(name)
@@ -243,7 +224,7 @@ def mayor_start(runtime: str | None) -> None:
 @handles_errors
 def mayor_stop() -> None:
     town = ctx().town()
-    backend(town).stop(Address("mayor").session)
+    town.backend().stop(Address("mayor").session)
     echo("mayor stopped")
 
 
@@ -252,7 +233,7 @@ def mayor_stop() -> None:
 def mayor_attach() -> None:
     """Attach your terminal to the Mayor's tmux session."""
     town = ctx().town()
-    sessions = backend(town)
+    sessions = town.backend()
     if sessions.kind != "tmux":
         raise GtError("attach needs tmux; without it, read the Mayor with `gt peek mayor`")
     if not sessions.is_live(Address("mayor").session):

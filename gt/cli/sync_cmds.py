@@ -3,19 +3,12 @@ and the town's main branch and rigs kept in step with other machines (`gt.sharin
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from beads.cli.output import safe
-from beads.errors import BeadsError
-from beads.sync import sync
 from gt import sharing
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
-from gt.git import git, track_remote
-from gt.reactor.scan import ledgers
-from gt.town import Town
-from gt.work import claims
+from gt.setup.town import materialize_missing
 
 
 @click.command("sync")
@@ -25,29 +18,13 @@ from gt.work import claims
 def sync_cmd(remote: str) -> None:
     """Fetch, merge and push the ledger of the town and of every rig that has the remote; move
     the town's main branch by fast-forward and clone rigs other machines added."""
-    town = ctx().town()
-    results = []
-    main_state = None
-    if _has_remote(town.root, remote):
-        main_state = sharing.sync_main(town, remote)
-        town = Town(town.root)
-    for ledger_ref in ledgers(town):
-        if not _has_remote(ledger_ref.git_dir, remote):
-            results.append({"ledger": ledger_ref.name, "action": f"no remote {remote!r}"})
-            continue
-        track_remote(ledger_ref.git_dir, remote)
-        try:
-            ledger = town.open_ledger(ledger_ref.git_dir, "gt")
-            report = sync(ledger, remote).to_dict()
-            report["unhooked"] = claims.reconcile(town, ledger)
-        except BeadsError as exc:
-            report = {"action": "failed", "error": exc.message}
-        results.append({"ledger": ledger_ref.name, **report})
-    if main_state is not None:
+    synced = sharing.sync(ctx().town(), remote)
+    results = synced.ledgers
+    if synced.main is not None:
         for item in results:
             if item["ledger"] == "town":
-                item["main"] = main_state
-                item["rigs_cloned"] = sharing.materialize_missing(town)
+                item["main"] = synced.main
+                item["rigs_cloned"] = materialize_missing(synced.town)
 
     def human() -> None:
         for item in results:
@@ -63,10 +40,6 @@ def sync_cmd(remote: str) -> None:
                 echo(f"  {safe(line)}")
 
     show(results, human)
-
-
-def _has_remote(git_dir: Path, remote: str) -> bool:
-    return git("remote", "get-url", remote, cwd=git_dir, check=False).returncode == 0
 
 
 def register(group: click.Group) -> None:

@@ -13,9 +13,10 @@ from beads.query import Filters
 from gt.agents import Address
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.errors import GtError
-from gt.launch import backend
 from gt.rig import Rig, rigs
 from gt.runtimes import presets
+from gt.setup import rig as rig_setup
+from gt.setup import town as town_setup
 from gt.town import Town
 
 
@@ -30,10 +31,7 @@ from gt.town import Town
 @handles_errors
 def install(directory: Path, name: str | None, no_tmux: bool, remote: str | None) -> None:
     """Make a town in DIRECTORY (idempotent): a git repo with its own ledger (prefix hq)."""
-    town = Town.install(directory, name, remote)
-    if no_tmux and town.config["town"].get("sessions") != "process":
-        town.config["town"]["sessions"] = "process"
-        town.save("gt install: run agents as processes")
+    town = town_setup.install(directory, name, remote, no_tmux)
     rigs_here = town.rig_names()
     show({"town": str(town.root), "name": town.name, "rigs": rigs_here},
          lambda: echo(f"town {town.name} ready at {town.root}"
@@ -54,7 +52,7 @@ def rig() -> None:
 @handles_errors
 def rig_add(name: str, source: str, prefix: str | None, branch: str | None) -> None:
     """Add a rig NAME from SOURCE (a git URL or path)."""
-    added = Rig.add(ctx().town(), name, source, prefix, branch)
+    added = rig_setup.add(ctx().town(), name, source, prefix, branch)
     show({"rig": added.name, "prefix": added.prefix, "branch": added.branch,
           "path": str(added.path)},
          lambda: echo(f"rig {added.name} added: prefix {added.prefix}, branch {added.branch}"))
@@ -86,10 +84,10 @@ def rig_remove(name: str) -> None:
     """Remove a rig: its clone and worktrees are deleted (its remote is untouched)."""
     town = ctx().town()
     target = Rig(town, name)
-    live = [s for s in backend(town).names() if s.startswith(f"gt-{name}-")]
+    live = [s for s in town.backend().names() if s.startswith(f"gt-{name}-")]
     if live:
         raise GtError(f"stop the rig's sessions first: {', '.join(live)}")
-    target.remove()
+    rig_setup.remove(target)
     echo(f"rig {name} removed")
 
 
@@ -163,7 +161,7 @@ def crew_remove(name: str, rig_name: str) -> None:
 
 
 def all_agents(town: Town) -> list[dict[str, Any]]:
-    live = set(backend(town).names())
+    live = set(town.backend().names())
     ledgers = [town.ledger()] + [r.ledger() for r in rigs(town)]
     out = []
     for ledger in ledgers:

@@ -10,7 +10,7 @@ from beads.cli.output import safe
 from gt.agents import Address
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.errors import GtError
-from gt.launch import backend, restart_soon, start, stop_soon
+from gt.launch import restart_soon, start, stop_soon
 from gt.whoami import agent_ledger, current_agent, require_agent
 from gt.work import done as done_mod
 from gt.work import prime as prime_mod
@@ -101,7 +101,7 @@ def release(address: str) -> None:
     town = ctx().town()
     agent = Address.parse(address)
     bead_id = unsling(town, agent, actor=str(current_agent(town) or "overseer"))
-    backend(town).stop(agent.session)
+    town.backend().stop(agent.session)
     show({"agent": str(agent), "bead": bead_id},
          lambda: echo(f"released {agent}; {bead_id} is open again"))
 
@@ -135,7 +135,7 @@ def handoff(note: str) -> None:
     ledger = agent_ledger(town, agent, str(agent))
     ledger.update_many(f"{agent} hands off", {agent.bead_id(ledger.prefix):
                                               {"handoff_note": note or None}})
-    if backend(town).is_live(agent.session):
+    if town.backend().is_live(agent.session):
         restart_soon(town, agent)
     echo(f"handed off; a fresh session for {agent} will find your note")
 
@@ -164,8 +164,8 @@ def session() -> None:
 @handles_errors
 def session_list() -> None:
     town = ctx().town()
-    names = backend(town).names()
-    show({"backend": backend(town).kind, "sessions": names},
+    names = town.backend().names()
+    show({"backend": town.backend().kind, "sessions": names},
          lambda: [echo(n) for n in names] if names else echo("no live sessions"))
 
 
@@ -179,7 +179,7 @@ def session_stop(address: str, if_idle: bool) -> None:
     if if_idle and hooked(town, agent) is not None:
         echo(f"{agent} has work on its hook; left running")
         return
-    backend(town).stop(agent.session)
+    town.backend().stop(agent.session)
     echo(f"stopped {agent}")
 
 
@@ -190,7 +190,7 @@ def session_stop(address: str, if_idle: bool) -> None:
 def session_restart(address: str, runtime: str | None) -> None:
     town = ctx().town()
     agent = Address.parse(address)
-    backend(town).stop(agent.session)
+    town.backend().stop(agent.session)
     used = start(town, agent, runtime)
     echo(f"restarted {agent} ({used})")
 
@@ -203,7 +203,7 @@ def peek(address: str, lines: int) -> None:
     """Recent output of an agent's session."""
     town = ctx().town()
     agent = Address.parse(address)
-    text = backend(town).peek(agent.session, lines)
+    text = town.backend().peek(agent.session, lines)
     if not text.strip():
         raise GtError(f"no output from {agent} (is it running? `gt agents`)")
     click.echo(safe(text, keep_newlines=True))

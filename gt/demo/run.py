@@ -20,8 +20,10 @@ from gt.agents import Address
 from gt.demo.sample import plan, write_project
 from gt.errors import GtError
 from gt.git import commit_all, git, out
-from gt.launch import backend
+from gt.launch import start_refinery
 from gt.rig import Rig
+from gt.setup import rig as rig_setup
+from gt.setup import town as town_setup
 from gt.town import Town
 from gt.work import convoy as convoys
 from gt.work.sling import sling
@@ -52,14 +54,14 @@ def build_town(root: Path, polecats: int, no_tmux: bool, say: Say) -> tuple[Town
     write_project(project)
     git("init", "-q", "-b", "main", str(project))
     commit_all(project, "calc: a tiny calculator")
-    town = Town.install(root / "town", "demo")
+    town = town_setup.install(root / "town", "demo")
     if no_tmux:
         town.config["town"]["sessions"] = "process"
-    rig = Rig.add(town, "calc", str(project), prefix="calc")
+    rig = rig_setup.add(town, "calc", str(project), prefix="calc")
     rig.settings["gates"] = {"test": f"{sys.executable} -m unittest -q"}
     rig.settings["gate_timeouts"] = {"test": 60.0}
     town.save("demo: gate the calc rig on its unittest suite")
-    kind = backend(town).kind
+    kind = town.backend().kind
     say(f"town at {town.root}, rig calc from {project}; gate: python -m unittest; "
         f"{polecats} polecat(s) in {kind} sessions")
     return town, rig
@@ -120,8 +122,6 @@ def _report_changes(rig: Rig, tracker: Tracker, say: Say) -> None:
 
 def drive(town: Town, rig: Rig, convoy_id: str, polecats: int, timeout: float,
           say: Say) -> Tracker:
-    from gt.cli.refinery_cmds import start_refinery
-
     tracker = Tracker()
     start_refinery(town, rig)
     deadline = time.monotonic() + timeout
@@ -201,4 +201,4 @@ def run_demo(root: Path, polecats: int = 3, no_tmux: bool = False, timeout: floa
         tracker = drive(town, rig, convoy_id, polecats, timeout, say)
         return summary(town, rig, tracker, convoy_id)
     finally:
-        backend(town).stop(Address("refinery", rig.name).session)
+        town.backend().stop(Address("refinery", rig.name).session)

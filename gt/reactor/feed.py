@@ -8,6 +8,7 @@ from typing import Any
 
 import pygit2
 
+from beads.model import parse_time
 from gt.reactor.scan import events_since, ledgers, tip
 from gt.town import Town
 
@@ -56,8 +57,6 @@ def parse_since(text: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     if text and text[-1] in units and text[:-1].isdigit():
         return time.time() - int(text[:-1]) * units[text[-1]]
-    from beads.model import parse_time
-
     return parse_time(text, "--since").timestamp()
 
 

@@ -23,7 +23,12 @@ from beads.errors import BeadsError
 from beads.events import Event
 from gt.agents import Address
 from gt.errors import GtError
+from gt.launch import start_refinery, wake
+from gt.rig import Rig
 from gt.town import Town
+from gt.work import convoy
+from gt.work.nudge import nudge
+from gt.work.sling import ready_for_wake
 
 
 @dataclass
@@ -70,11 +75,6 @@ def coalesce(items: list[tuple[Event, str, str]]) -> list[Effect]:
 
 def perform(town: Town, effect: Effect) -> str:
     """Carry out one effect; returns a line for the log."""
-    from gt.launch import backend, wake
-    from gt.work import convoy
-    from gt.work.nudge import nudge
-    from gt.work.sling import ready_for_wake
-
     if effect.kind == "wake":
         address = Address.parse(effect.target)
         if not ready_for_wake(town, address):
@@ -84,16 +84,13 @@ def perform(town: Town, effect: Effect) -> str:
         if effect.target == "overseer":
             return "mail for the overseer"
         address = Address.parse(effect.target)
-        if not backend(town).is_live(address.session):
+        if not town.backend().is_live(address.session):
             return f"mail for {address}: not live, it reads mail at its next prime"
         plural = "s" if effect.count > 1 else ""
         result = nudge(town, address, f"You have {effect.count} new message{plural}: "
                                       "run `gt mail inbox`.", "gt")
         return f"mail for {address}: nudge {result}"
     if effect.kind == "refinery":
-        from gt.cli.refinery_cmds import start_refinery
-        from gt.rig import Rig
-
         started = start_refinery(town, Rig(town, effect.target))
         return f"refinery of {effect.target}: {'started' if started else 'already running'}"
     if effect.kind == "land":

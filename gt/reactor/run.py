@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pygit2
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -27,6 +26,7 @@ from beads.sync import absorb_fetched
 from gt.agents import homed_here
 from gt.errors import GtError
 from gt.reactor import handlers
+from gt.reactor.lock import lock_path, running_pid
 from gt.reactor.scan import LedgerRef, batch_size, commits_since, ledgers, tip
 from gt.reactor.state import State
 from gt.town import Town
@@ -40,26 +40,6 @@ MAIL_NUDGE_GAP = 3.0
 # burst makes progress that survives a kill (a batch ends only where a cursor covers it).
 BATCH_COMMITS = 50
 POKE_LIMIT = 1 << 20
-
-
-def lock_path(town: Town) -> Path:
-    return town.state_dir / "reactor.lock"
-
-
-def running_pid(town: Town) -> int | None:
-    """The pid of the town's live reactor, or None."""
-    path = lock_path(town)
-    if not path.exists():
-        return None
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        text = path.read_text().strip()
-        return int(text) if text.isdigit() else -1
-    finally:
-        os.close(fd)
-    return None
 
 
 class _Signal(FileSystemEventHandler):
@@ -191,7 +171,7 @@ class Reactor:
         return len(items)
 
     def _trim_pokes(self) -> None:
-        """The hooks' poke files only say "look now": empty them once they grow."""
+        """The git hook shims' poke files only say "look now": empty them once they grow."""
         for ledger in ledgers(self.town):
             poke = ledger.git_dir / "beads" / "reactor.poke"
             with contextlib.suppress(FileNotFoundError):
@@ -239,21 +219,6 @@ class Reactor:
             return cache[bead_id]
 
         return lookup
-
-
-def start_cursors(town: Town) -> None:
-    """Point a new ledger's cursor at its current tip, so a reactor started later handles
-    everything after this moment (called when a town or rig is made)."""
-    state = State(town.state_dir / "reactor")
-    changed = False
-    for ledger in ledgers(town):
-        if ledger.name not in state.cursors:
-            head = tip(pygit2.Repository(str(ledger.git_dir)))
-            if head:
-                state.cursors[ledger.name] = head
-                changed = True
-    if changed:
-        state.save_cursors()
 
 
 def _stamp() -> str:

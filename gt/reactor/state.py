@@ -13,6 +13,11 @@ import json
 import os
 from pathlib import Path
 
+import pygit2
+
+from gt.reactor.scan import ledgers, tip
+from gt.town import Town
+
 
 class State:
     def __init__(self, directory: Path) -> None:
@@ -56,3 +61,18 @@ class State:
         """Forget the effects journal once the cursor has passed every event in it."""
         self.journal_path.write_text("")
         self.done.clear()
+
+
+def start_cursors(town: Town) -> None:
+    """Point a new ledger's cursor at its current tip, so a reactor started later handles
+    everything after this moment (called by set-up when a town or rig is made)."""
+    state = State(town.state_dir / "reactor")
+    changed = False
+    for ledger in ledgers(town):
+        if ledger.name not in state.cursors:
+            head = tip(pygit2.Repository(str(ledger.git_dir)))
+            if head:
+                state.cursors[ledger.name] = head
+                changed = True
+    if changed:
+        state.save_cursors()

@@ -21,6 +21,7 @@ from gt.refinery import gates as gate_runner
 from gt.refinery.queue import Request
 from gt.rig import Rig
 from gt.work import convoy, mail
+from gt.work.sling import sling
 
 MAX_CONFLICTS = 5
 
@@ -111,8 +112,6 @@ def rejected(rig: Rig, request: Request, bead: dict[str, Any],
 
 
 def conflict(rig: Rig, request: Request, bead: dict[str, Any], files: list[str]) -> Outcome:
-    from gt.work.sling import sling
-
     drop_ref(rig, request)
     ledger = rig.ledger(f"{rig.name}/refinery")
     original = (bead.get("metadata") or {}).get("resolves") or request.bead

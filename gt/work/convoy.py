@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from beads import query
 from beads.errors import BeadsError
 from beads.ledger import NewBead
 from beads.store import Intent
@@ -48,8 +49,6 @@ def status(town: Town, convoy_id: str) -> dict[str, Any]:
 
 def tracking(town: Town, bead_id: str) -> list[dict[str, Any]]:
     """Open convoys that track `bead_id` (found through the dependency index)."""
-    from beads import query
-
     ledger = town.ledger()
     db = ledger.db()
     convoys = []

@@ -36,9 +36,7 @@ def drain(town: Town, address: Address) -> list[dict[str, str]]:
 
 def nudge(town: Town, address: Address, text: str, sender: str) -> str:
     """Type `text` into the agent's live session; queue it when the agent is not live."""
-    from gt.launch import backend
-
-    if backend(town).send(address.session, text):
+    if town.backend().send(address.session, text):
         return "delivered"
     enqueue(town, address, text, sender)
     return "queued"

@@ -15,11 +15,14 @@ from beads import Ledger
 from beads.errors import BeadsError, NotFound
 from beads.locks import exclusive
 from beads.model import INFRA_TYPES
+from beads.query import Filters
 from beads.store import Intent
 from beads.view import View
 from gt.agents import POLECAT_NAMES, Address, ensure_agent, homed_here
 from gt.errors import GtError
 from gt.git import out
+from gt.launch import wake as wake_agent
+from gt.reactor.lock import running_pid
 from gt.rig import Rig
 from gt.town import Town
 from gt.whoami import agent_ledger
@@ -44,8 +47,6 @@ class Busy(GtError):
 
 
 def _polecats(ledger: Ledger, rig: str) -> list[dict[str, Any]]:
-    from beads.query import Filters
-
     agents = ledger.list(Filters(types=["agent"]), sort="id", limit=None)
     return [a for a in agents if a.get("role") == "polecat" and a.get("rig") == rig]
 
@@ -155,9 +156,6 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
         convoy_id = convoys.create(town, f"Convoy: {title}"[:500], [bead_id], actor=actor)["id"]
     wake = "not started"
     if start:
-        from gt.launch import wake as wake_agent
-        from gt.reactor.run import running_pid
-
         if not homed_here(agent, town.machine):
             wake = f"homed on {agent['home']}: it starts there after the next sync"
         elif running_pid(town) is not None and runtime is None:

@@ -14,6 +14,7 @@ from beads import Ledger
 from beads.errors import NotFound
 from gt.errors import GtError
 
+OVERSEER = "overseer"  # the person: not an agent, but has an inbox and acts in the ledger
 TOWN_ROLES = ("mayor", "deacon")
 RIG_ROLES = ("witness", "refinery")
 NAMED_ROLES = {"polecats": "polecat", "crew": "crew"}

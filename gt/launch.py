@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gt.agents import Address
 from gt.reactor.lock import running_pid
-from gt.rig import Rig
+from gt.rig import Rig, rigs
 from gt.runtimes import presets
 from gt.sessions import SessionSpec
 from gt.town import Town
@@ -69,6 +69,34 @@ def wake(town: Town, address: Address, runtime_name: str | None = None,
 
 def stop(town: Town, address: Address) -> None:
     town.backend().stop(address.session)
+
+
+def restart(town: Town, address: Address, runtime_name: str | None = None) -> str:
+    """Stop the agent's session and start a fresh one; returns the runtime used."""
+    stop(town, address)
+    return start(town, address, runtime_name)
+
+
+def start_standing(town: Town) -> list[str]:
+    """`gt up`: start the reactor, each rig's Refinery, and the Mayor when the town chose a
+    runtime for it; returns what was started (what ran already is left alone)."""
+    started = ["reactor"] if start_reactor(town) else []
+    started += [f"{r.name}/refinery" for r in rigs(town) if start_refinery(town, r)]
+    if town.config.get("agents", {}).get("mayor"):
+        mayor = Address("mayor")
+        if not town.backend().is_live(mayor.session):
+            start(town, mayor)
+            started.append("mayor")
+    return started
+
+
+def stop_all(town: Town) -> list[str]:
+    """`gt down`: stop every session of the town; returns their names."""
+    sessions = town.backend()
+    names = sessions.names()
+    for name in names:
+        sessions.stop(name)
+    return names
 
 
 def start_refinery(town: Town, rig: Rig) -> bool:

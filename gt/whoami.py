@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from beads import Ledger
-from gt.agents import Address
+from gt.agents import OVERSEER, Address
 from gt.errors import GtError
 from gt.rig import Rig
 from gt.town import Town
@@ -39,6 +39,16 @@ def require_agent(town: Town, cwd: Path | None = None) -> Address:
         raise GtError("cannot tell which agent you are: run inside an agent's directory or "
                       "set GT_AGENT")
     return address
+
+
+def named_or_current(town: Town, address: str | None) -> Address:
+    """The agent `address` names, else the one running this command."""
+    return Address.parse(address) if address else require_agent(town)
+
+
+def actor(town: Town) -> str:
+    """Who acts in the ledger for this command: the agent running it, else the overseer."""
+    return str(current_agent(town) or OVERSEER)
 
 
 def agent_ledger(town: Town, address: Address, actor: str | None = None) -> Ledger:

@@ -5,14 +5,27 @@ from __future__ import annotations
 import click
 
 from gt.cli import (
-    demo_cmd,
+    agents,
+    config,
+    convoy,
+    crew,
+    demo,
+    done,
+    feed,
+    handoff,
+    hook,
     hooks_cmds,
-    mail_cmds,
-    reactor_cmds,
-    refinery_cmds,
-    sync_cmds,
-    town_cmds,
-    work_cmds,
+    install,
+    mail,
+    mq,
+    nudge,
+    prime,
+    reactor,
+    refinery,
+    rig,
+    sessions,
+    sling,
+    sync,
 )
 from gt.cli.common import GtContext
 
@@ -27,8 +40,9 @@ def cli(context: click.Context, as_json: bool) -> None:
     context.obj.json = as_json
 
 
-for module in (town_cmds, work_cmds, mail_cmds, refinery_cmds, reactor_cmds, hooks_cmds,
-               sync_cmds, demo_cmd):
+# One module per command group, named for it: gt/cli/<group>.py.
+for module in (install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
+               sessions, mail, convoy, refinery, mq, reactor, feed, hooks_cmds, sync, demo):
     module.register(cli)
 
 

@@ -1,6 +1,6 @@
 """The reactor's loop: watch the town's refs, read new events, carry out their effects.
 
-Any signal (a file event under a ledger's git dir, a hook's poke, a timer every few
+Any signal (a file event under a ledger's git dir, a git hook shim's poke, a timer every few
 seconds as a safety net) only means "look now": the reactor re-reads every ledger's tip and
 handles the events between its cursor and the tip. One reactor runs per town; a file lock
 says which process it is.

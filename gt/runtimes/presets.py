@@ -28,7 +28,8 @@ class Runtime:
     # or "none" (the agent finds its work through `gt prime` alone).
     prompt: str = "arg"
     resume: tuple[str, ...] = ()
-    claude_hooks: bool = False
+    # Claude Code: a settings file whose session callbacks (Claude Code's "hooks") run gt.
+    claude_settings_file: bool = False
     description: str = ""
     env: dict[str, str] = field(default_factory=dict)
 
@@ -39,7 +40,7 @@ class Runtime:
 
 PRESETS: dict[str, Runtime] = {r.name: r for r in (
     Runtime("claude", ("claude", "--dangerously-skip-permissions"), "arg", ("--continue",),
-            claude_hooks=True, description="Claude Code"),
+            claude_settings_file=True, description="Claude Code"),
     Runtime("codex", ("codex", "--dangerously-bypass-approvals-and-sandbox"), "arg",
             ("resume", "--last"), description="OpenAI Codex CLI"),
     Runtime("gemini", ("gemini", "--approval-mode", "yolo"), "flag:--prompt-interactive",
@@ -83,7 +84,8 @@ def choose(config: dict[str, Any], role: str, explicit: str | None = None) -> Ru
 
 
 def tool_command(tool: str = "gt") -> list[str]:
-    """How a hook or an agent calls gt (or bd): the installed script, else this interpreter."""
+    """How a git hook shim, a runtime or an agent calls gt (or bd): the installed script, else
+    this interpreter."""
     script = Path(sys.executable).with_name(tool)
     if script.exists():
         return [str(script)]
@@ -95,13 +97,13 @@ def claude_settings(path: Path) -> Path:
     """Write the Claude Code settings file whose hooks tie the session to gt."""
     gt = shlex.join(tool_command())
 
-    def hook(command: str) -> list[dict[str, Any]]:
+    def running(command: str) -> list[dict[str, Any]]:
         return [{"hooks": [{"type": "command", "command": command}]}]
 
     settings = {"skipDangerousModePermissionPrompt": True,
-                "hooks": {"SessionStart": hook(f"{gt} prime --hook"),
-                          "PreCompact": hook(f"{gt} prime"),
-                          "UserPromptSubmit": hook(f"{gt} mail check --inject")}}
+                "hooks": {"SessionStart": running(f"{gt} prime --hook"),
+                          "PreCompact": running(f"{gt} prime"),
+                          "UserPromptSubmit": running(f"{gt} mail check --inject")}}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(settings, indent=2) + "\n")
     return path
@@ -138,7 +140,7 @@ def build(runtime: Runtime, config: dict[str, Any], beacon: str, settings_path: 
                       "install it, or choose another runtime with --agent or "
                       "`gt config default-agent <name>` (try `scripted`)")
     env = dict(runtime.env)
-    if runtime.claude_hooks:
+    if runtime.claude_settings_file:
         argv += ["--settings", str(claude_settings(settings_path))]
         if "--dangerously-skip-permissions" in argv and os.geteuid() == 0:
             opted_in = config.get("runtimes", {}).get("claude", {}).get("is_sandbox")

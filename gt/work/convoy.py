@@ -11,6 +11,7 @@ from typing import Any
 from beads import query
 from beads.errors import BeadsError
 from beads.ledger import NewBead
+from beads.query import Filters
 from beads.store import Intent
 from beads.view import View
 from gt.town import Town
@@ -45,6 +46,12 @@ def status(town: Town, convoy_id: str) -> dict[str, Any]:
     return {"id": convoy["id"], "title": convoy["title"], "status": convoy["status"],
             "owner": convoy.get("owner"), "closed": done, "total": len(beads), "beads": beads}
 
+
+def statuses(town: Town, include_closed: bool = False) -> list[dict[str, Any]]:
+    """The status of every open convoy (and landed ones too, with `include_closed`)."""
+    items = town.ledger().list(Filters(types=["convoy"], include_closed=include_closed),
+                               sort="created", limit=None)
+    return [status(town, c["id"]) for c in items]
 
 
 def tracking(town: Town, bead_id: str) -> list[dict[str, Any]]:

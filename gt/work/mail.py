@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from beads.query import Filters
-from gt.agents import Address
+from gt.agents import OVERSEER, Address
 from gt.errors import GtError
 from gt.town import Town
-
-OVERSEER = "overseer"
+from gt.work.nudge import drain
 
 
 def check_recipient(to: str) -> str:
@@ -54,3 +53,13 @@ def archive(town: Town, reader: str, message_id: str) -> dict[str, Any]:
     if message.get("issue_type") != "message":
         raise GtError(f"{message['id']} is not a message")
     return ledger.close([message["id"]], reason="archived", force=True)[0]
+
+
+def check(town: Town, agent: Address | None) -> dict[str, Any]:
+    """Unread mail and queued nudges of `agent` (the overseer's mail when None); the nudges
+    are handed over, so each is shown once."""
+    name = str(agent) if agent else OVERSEER
+    unread = inbox(town, name, unread_only=True)
+    return {"agent": name, "unread": [{"id": m["id"], "from": m.get("sender"),
+                                       "subject": m["title"]} for m in unread],
+            "nudges": drain(town, agent) if agent is not None else []}

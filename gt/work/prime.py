@@ -67,6 +67,16 @@ def context(town: Town, address: Address, consume_nudges: bool = True) -> dict[s
             "nudges": nudges, "next_step": step}
 
 
+def session_started(town: Town, address: Address, ctx: dict[str, Any]) -> None:
+    """Record the agent's state as its session starts (`gt prime --hook`): working when
+    something is on its hook, else idle."""
+    ledger = agent_ledger(town, address, str(address))
+    agent_id = address.bead_id(ledger.prefix)
+    state = "working" if ctx["hook"] else "idle"
+    if ledger.get(agent_id).get("agent_state") != state:
+        ledger.update_many(f"{address} session started", {agent_id: {"agent_state": state}})
+
+
 def render(ctx: dict[str, Any]) -> str:
     lines = [f"# {ctx['agent']}", "", ctx["role_text"], ""]
     if ctx["handoff_note"]:

@@ -21,6 +21,7 @@ from beads.view import View
 from gt.agents import POLECAT_NAMES, Address, ensure_agent, homed_here
 from gt.errors import GtError
 from gt.git import out
+from gt.launch import stop
 from gt.launch import wake as wake_agent
 from gt.reactor.lock import running_pid
 from gt.rig import Rig
@@ -236,4 +237,11 @@ def unsling(town: Town, address: Address, actor: str = "gt", reopen: bool = True
     if reopen:
         changes[bead_id] = {"status": "open", "assignee": None}
     ledger.update_many(f"unsling {bead_id} from {address}", changes)
+    return bead_id
+
+
+def release(town: Town, address: Address, actor: str = "gt") -> str:
+    """Free an agent: its work back to open, its session stopped."""
+    bead_id = unsling(town, address, actor=actor)
+    stop(town, address)
     return bead_id

@@ -1,4 +1,4 @@
-"""`gt reactor` and `gt feed`: the process that turns commits into actions, and its view."""
+"""`gt reactor run|start|stop|status`: the process that turns commits into actions."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import signal
 import sys
 
 import click
-import orjson
 
-from beads.cli.output import emit_json, safe
+from beads.cli.output import safe
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.launch import start_reactor, stop_reactor
-from gt.reactor import feed as town_feed
 from gt.reactor.lock import running_pid
 from gt.reactor.run import Reactor
 
@@ -55,32 +53,5 @@ def reactor_status() -> None:
          lambda: echo(f"reactor running (pid {pid})" if pid else "reactor not running"))
 
 
-@click.command()
-@click.option("--since", default="1h", show_default=True, help="30m, 2h, 1d or a date.")
-@click.option("-f", "--follow", is_flag=True, help="Keep printing events as they land.")
-@json_option
-@handles_errors
-def feed(since: str, follow: bool) -> None:
-    """The town's events, one line each, from the ledgers' history."""
-    town = ctx().town()
-    rows = town_feed.history(town, town_feed.parse_since(since))
-
-    def emit(row: dict) -> None:  # type: ignore[type-arg]
-        if ctx().json:
-            sys.stdout.write(orjson.dumps(row).decode() + "\n")
-            sys.stdout.flush()
-        else:
-            click.echo(safe(town_feed.line(row)))
-
-    if ctx().json and not follow:
-        emit_json(rows)
-        return
-    for row in rows:
-        emit(row)
-    if follow:
-        town_feed.follow(town, emit)
-
-
 def register(group: click.Group) -> None:
     group.add_command(reactor)
-    group.add_command(feed)

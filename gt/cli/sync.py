@@ -1,5 +1,6 @@
 """`gt sync`: every ledger of the town (the town's and each rig's) synced with its remote,
-and the town's main branch and rigs kept in step with other machines (`gt.sharing`)."""
+the town's main branch kept in step with other machines (`gt.sharing`), and the rigs they
+added cloned here (`gt.setup.town`)."""
 
 from __future__ import annotations
 

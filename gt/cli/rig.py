@@ -1,0 +1,105 @@
+"""`gt rig add|list|remove|config`: the projects of the town."""
+
+from __future__ import annotations
+
+import click
+
+from beads.cli.output import safe
+from gt.cli.common import ctx, echo, handles_errors, json_option, show
+from gt.errors import GtError
+from gt.rig import Rig, rigs
+from gt.setup import rig as rig_setup
+
+
+@click.group()
+def rig() -> None:
+    """Rigs: the projects of the town."""
+
+
+@rig.command("add")
+@click.argument("name")
+@click.argument("source")
+@click.option("--prefix", help="Bead-id prefix of the rig's ledger (default: from the name).")
+@click.option("--branch", help="Default branch (default: the source's HEAD).")
+@json_option
+@handles_errors
+def rig_add(name: str, source: str, prefix: str | None, branch: str | None) -> None:
+    """Add a rig NAME from SOURCE (a git URL or path)."""
+    added = rig_setup.add(ctx().town(), name, source, prefix, branch)
+    show({"rig": added.name, "prefix": added.prefix, "branch": added.branch,
+          "path": str(added.path)},
+         lambda: echo(f"rig {added.name} added: prefix {added.prefix}, branch {added.branch}"))
+
+
+@rig.command("list")
+@json_option
+@handles_errors
+def rig_list() -> None:
+    items = [{"rig": r.name, "prefix": r.prefix, "branch": r.branch,
+              "url": r.settings.get("url"), "gates": r.gates(), "here": r.present}
+             for r in rigs(ctx().town(), everywhere=True)]
+
+    def human() -> None:
+        if not items:
+            echo("no rigs (add one with `gt rig add <name> <git url>`)")
+        for item in items:
+            missing = "" if item["here"] else "  (not cloned here yet: run `gt sync`)"
+            echo(f"{item['rig']}  prefix {item['prefix']}  branch {item['branch']}  "
+                 f"{safe(item['url'])}{missing}")
+
+    show(items, human)
+
+
+@rig.command("remove")
+@click.argument("name")
+@handles_errors
+def rig_remove(name: str) -> None:
+    """Remove a rig: its clone and worktrees are deleted (its remote is untouched)."""
+    town = ctx().town()
+    target = Rig(town, name)
+    live = [s for s in town.backend().names() if s.startswith(f"gt-{name}-")]
+    if live:
+        raise GtError(f"stop the rig's sessions first: {', '.join(live)}")
+    rig_setup.remove(target)
+    echo(f"rig {name} removed")
+
+
+RIG_CHOICES = {"strategy": ("mr", "direct", "local"), "merge": ("merge", "rebase")}
+
+
+@rig.command("config")
+@click.argument("name")
+@click.argument("key")
+@click.argument("value")
+@handles_errors
+def rig_config(name: str, key: str, value: str) -> None:
+    """Set a rig setting: gates.<name> '<command>', gate_timeouts.<name> <seconds>,
+    strategy mr|direct|local, merge merge|rebase, batch_size <n>, push true|false."""
+    town = ctx().town()
+    target = Rig(town, name)
+    section, _, field = key.partition(".")
+    if section in ("gates", "gate_timeouts") and field:
+        table = target.settings.setdefault(section, {})
+        if value == "":
+            table.pop(field, None)
+        else:
+            table[field] = float(value) if section == "gate_timeouts" else value
+    elif key in RIG_CHOICES:
+        if value not in RIG_CHOICES[key]:
+            raise GtError(f"{key} must be one of {', '.join(RIG_CHOICES[key])}")
+        target.settings[key] = value
+    elif key == "batch_size" and value.isdigit() and int(value) >= 1:
+        target.settings[key] = int(value)
+    elif key == "push" and value in ("true", "false"):
+        target.settings[key] = value == "true"
+    elif key == "branch":
+        target.settings[key] = value
+    else:
+        raise GtError(f"unknown rig setting {key}={value!r} (gates.<name>, "
+                      "gate_timeouts.<name>, strategy, merge, batch_size, push, branch)")
+    town.save(f"gt rig config {name} {key}")
+    echo(f"{name}: {key} = {safe(value)}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(rig)

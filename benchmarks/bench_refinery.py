@@ -77,10 +77,10 @@ def drain_with(base: Path, size: int, count: int) -> tuple[int, float, frozenset
     """Gate runs, wall seconds, the landed request numbers, and seconds per gate run."""
     project = make_project(base / f"src-{size}")
     town = town_setup.install(base / f"town-{size}")
-    town.config["town"]["sessions"] = "process"
+    town.settings.sessions = "process"
     rig = rig_setup.add(town, "queue", str(project), prefix="qq")
-    rig.settings["gates"] = {"test": f"{sys.executable} -m unittest -q"}
-    rig.settings["batch_size"] = size
+    rig.settings.gates = {"test": f"{sys.executable} -m unittest -q"}
+    rig.settings.batch_size = size
     numbers = queue(rig, count)
     refinery = Refinery(rig)
     started = time.perf_counter()

@@ -41,10 +41,10 @@ def beacon(address: Address) -> str:
 def start(town: Town, address: Address, runtime_name: str | None = None,
           no_tmux: bool | None = None) -> str:
     """Start the agent's session (an error if it is already live)."""
-    runtime = presets.choose(town.config, address.role, runtime_name)
+    runtime = presets.choose(town.settings, address.role, runtime_name)
     settings = town.state_dir / "runtime" / f"{address.session}.json"
     cwd = workdir(town, address)
-    argv, env = presets.build(runtime, town.config, beacon(address), settings, cwd)
+    argv, env = presets.build(runtime, town.settings, beacon(address), settings, cwd)
     log = town.state_dir / "logs" / f"{address.session}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     spec = SessionSpec(name=address.session, command=argv, cwd=cwd,
@@ -82,7 +82,7 @@ def start_standing(town: Town) -> list[str]:
     runtime for it; returns what was started (what ran already is left alone)."""
     started = ["reactor"] if start_reactor(town) else []
     started += [f"{r.name}/refinery" for r in rigs(town) if start_refinery(town, r)]
-    if town.config.get("agents", {}).get("mayor"):
+    if town.settings.agents.get("mayor"):
         mayor = Address("mayor")
         if not town.backend().is_live(mayor.session):
             start(town, mayor)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 from beads import Ledger
 from gt.agents import NAME_RE, Address, ensure_agent
 from gt.errors import GtError
 from gt.git import git, out
+from gt.settings import RigSettings
 from gt.town import Town
 
 REPO_DIR = ".repo.git"
@@ -25,22 +25,22 @@ REPO_DIR = ".repo.git"
 
 class Rig:
     def __init__(self, town: Town, name: str) -> None:
-        if name not in town.config.get("rigs", {}):
+        if name not in town.settings.rigs:
             raise GtError(f"no rig named {name!r} in this town (rigs: "
                           f"{', '.join(town.rig_names()) or 'none'})")
         self.town = town
         self.name = name
-        self.settings: dict[str, Any] = town.config["rigs"][name]
+        self.settings: RigSettings = town.settings.rigs[name]
         self.path = town.root / name
         self.repo = self.path / REPO_DIR
 
     @property
     def prefix(self) -> str:
-        return str(self.settings["prefix"])
+        return self.settings.prefix
 
     @property
     def branch(self) -> str:
-        return str(self.settings.get("branch", "main"))
+        return self.settings.branch
 
     @property
     def refinery_dir(self) -> Path:
@@ -53,7 +53,7 @@ class Rig:
         return self.town.open_ledger(self.repo, actor)
 
     def gates(self) -> dict[str, str]:
-        return dict(self.settings.get("gates", {}))
+        return dict(self.settings.gates)
 
     @property
     def present(self) -> bool:

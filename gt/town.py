@@ -17,12 +17,11 @@ import json
 import os
 import socket
 from pathlib import Path
-from typing import Any
 
 from beads import Ledger
 from beads.errors import NotInitialized
 from beads.gitdir import ROUTES_FILE
-from gt import tomlfile
+from gt import settings as town_settings
 from gt.errors import GtError
 from gt.git import commit_all
 from gt.sessions import Backend, choose_backend
@@ -34,7 +33,7 @@ TOWN_PREFIX = "hq"
 class Town:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self.config: dict[str, Any] = tomlfile.load(self.root / TOWN_FILE)
+        self.settings = town_settings.load(self.root / TOWN_FILE)
         self._ledgers: dict[tuple[str, str], Ledger] = {}
 
     # ------------------------------------------------------------------ finding
@@ -53,7 +52,7 @@ class Town:
 
     @property
     def name(self) -> str:
-        return str(self.config.get("town", {}).get("name", self.root.name))
+        return self.settings.name
 
     @property
     def state_dir(self) -> Path:
@@ -83,8 +82,7 @@ class Town:
         """Where this town's sessions run: tmux, or plain processes when tmux is missing, the
         town says so (`sessions = "process"`), $GT_NO_TMUX=1 or `no_tmux`."""
         if no_tmux is None:
-            no_tmux = os.environ.get("GT_NO_TMUX") == "1" \
-                or self.config.get("town", {}).get("sessions") == "process"
+            no_tmux = os.environ.get("GT_NO_TMUX") == "1" or self.settings.sessions == "process"
         return choose_backend(self.state_dir, self.socket, no_tmux=no_tmux)
 
     def open_ledger(self, path: Path, actor: str | None = None) -> Ledger:
@@ -100,12 +98,17 @@ class Town:
         except NotInitialized as exc:
             raise GtError(f"the town's ledger is missing: {exc.message}") from None
 
+    @property
+    def settings_file(self) -> Path:
+        return self.root / TOWN_FILE
+
     def save(self, message: str) -> None:
-        tomlfile.save(self.root / TOWN_FILE, self.config)
+        """Check and write the settings, and commit them on the town's branch."""
+        town_settings.save(self.settings, self.root / TOWN_FILE)
         commit_all(self.root, message)
 
     def rig_names(self) -> list[str]:
-        return sorted(self.config.get("rigs", {}))
+        return sorted(self.settings.rigs)
 
     def set_route(self, prefix: str, target: str | None) -> None:
         path = self.root / ROUTES_FILE

@@ -63,7 +63,7 @@ def test_batches_land_exactly_what_one_at_a_time_lands_with_fewer_gate_runs(
     results = {}
     for size in (1, 4):
         rig = make_rig(tmp_path, f"b{size}")
-        rig.settings["batch_size"] = size
+        rig.settings.batch_size = size
         titles = {request(rig, title, files): title for title, files in plan}
         refinery = Refinery(rig)
         drain(rig, refinery=refinery)
@@ -80,7 +80,7 @@ def test_batches_land_exactly_what_one_at_a_time_lands_with_fewer_gate_runs(
 def test_a_flaky_gate_gets_a_second_chance(tmp_path: Path) -> None:
     rig = make_rig(tmp_path)
     marker = tmp_path / "failed-once"
-    rig.settings["gates"] = {"test": f"test -e {marker} || {{ touch {marker}; exit 1; }}"}
+    rig.settings.gates = {"test": f"test -e {marker} || {{ touch {marker}; exit 1; }}"}
     bead = request(rig, "flaky", {"a.txt": "ok\n"})
     refinery = Refinery(rig)
     [outcome] = drain(rig, refinery=refinery)
@@ -141,7 +141,7 @@ def test_bad_requests_are_dropped_with_the_reason(tmp_path: Path) -> None:
 
 def test_a_gate_that_wrecks_the_worktree_does_not_leak_into_the_next(tmp_path: Path) -> None:
     rig = make_rig(tmp_path)
-    rig.settings["gates"] = {"test": "rm -f app.py; echo junk > junk.txt; " + GATE}
+    rig.settings.gates = {"test": "rm -f app.py; echo junk > junk.txt; " + GATE}
     one = request(rig, "one", {"a.txt": "ok\n"})
     two = request(rig, "two", {"b.txt": "ok\n"})
     drain(rig)
@@ -155,7 +155,7 @@ def test_killed_mid_merge_main_is_before_or_after_and_the_request_lands_once(
     rig = make_rig(tmp_path)
     bead = request(rig, "slow", {"a.txt": "ok\n"})
     before = run(["git", "rev-parse", "main"], rig.repo).stdout.strip()
-    rig.settings["gates"] = {"test": "sleep 5"}
+    rig.settings.gates = {"test": "sleep 5"}
     rig.town.save("slow gate")
     process = subprocess.Popen([*GT, "refinery", "run", "proj", "--once"], cwd=rig.town.root,
                                start_new_session=True, stdout=subprocess.DEVNULL,
@@ -213,7 +213,7 @@ def test_push_to_origin_with_a_lease(tmp_path: Path) -> None:
     run(["git", "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin)],
         tmp_path)
     rig = make_rig(tmp_path, "pushy", source=origin)
-    assert rig.settings["push"] is True
+    assert rig.settings.push is True
     bead = request(rig, "pushed", {"p.txt": "ok\n"})
     drain(rig)
     main = run(["git", "rev-parse", "main"], rig.repo).stdout.strip()
@@ -272,7 +272,7 @@ def test_queue_order_is_priority_then_retries_then_age(tmp_path: Path) -> None:
 @pytest.mark.parametrize("size", [1, 3])
 def test_conflicts_in_a_batch_become_work(tmp_path: Path, size: int) -> None:
     rig = make_rig(tmp_path, f"c{size}")
-    rig.settings["batch_size"] = size
+    rig.settings.batch_size = size
     first = request(rig, "first", {"same.txt": "one\n"})
     second = request(rig, "second", {"same.txt": "two\n"})
     third = request(rig, "third", {"other.txt": "ok\n"})

@@ -4,7 +4,6 @@ machine's name)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import click
 
@@ -12,6 +11,7 @@ from beads.cli.output import safe
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.errors import GtError
 from gt.runtimes import presets
+from gt.settings import ROLES, RuntimeSettings, set_key
 
 
 @click.group()
@@ -29,8 +29,8 @@ def config_agent() -> None:
 @handles_errors
 def agent_list() -> None:
     town = ctx().town()
-    table = presets.runtimes(town.config)
-    default = town.config.get("town", {}).get("default_agent", "scripted")
+    table = presets.runtimes(town.settings)
+    default = town.settings.default_agent
     items = [{**r.to_dict(), "default": name == default} for name, r in sorted(table.items())]
 
     def human() -> None:
@@ -53,7 +53,7 @@ def agent_set(name: str, command: str, prompt: str) -> None:
     town = ctx().town()
     if name in presets.PRESETS:
         raise GtError(f"{name!r} is a built-in preset; pick another name")
-    town.config.setdefault("runtimes", {})[name] = {"command": command, "prompt": prompt}
+    town.settings.runtimes[name] = RuntimeSettings(command=command, prompt=prompt)
     town.save(f"gt config agent set {name}")
     echo(f"runtime {name}: {safe(command)}")
 
@@ -63,10 +63,9 @@ def agent_set(name: str, command: str, prompt: str) -> None:
 @handles_errors
 def agent_remove(name: str) -> None:
     town = ctx().town()
-    if name not in town.config.get("runtimes", {}) or "command" not in \
-            town.config["runtimes"][name]:
+    if name not in town.settings.runtimes or town.settings.runtimes[name].command is None:
         raise GtError(f"no custom runtime named {name!r}")
-    del town.config["runtimes"][name]
+    del town.settings.runtimes[name]
     town.save(f"gt config agent remove {name}")
     echo(f"runtime {name} removed")
 
@@ -77,22 +76,21 @@ def agent_remove(name: str) -> None:
 def default_agent(name: str) -> None:
     """The runtime agents use unless their role or --agent says otherwise."""
     town = ctx().town()
-    presets.choose(town.config, "any", name)
-    town.config["town"]["default_agent"] = name
+    presets.choose(town.settings, "any", name)
+    town.settings.default_agent = name
     town.save(f"gt config default-agent {name}")
     echo(f"default agent: {name}")
 
 
 @config.command("role-agent")
-@click.argument("role", type=click.Choice(["mayor", "deacon", "witness", "refinery",
-                                           "polecat", "crew"]))
+@click.argument("role", type=click.Choice(ROLES))
 @click.argument("name")
 @handles_errors
 def role_agent(role: str, name: str) -> None:
     """The runtime for one role (e.g. `gt config role-agent mayor claude`)."""
     town = ctx().town()
-    presets.choose(town.config, role, name)
-    town.config.setdefault("agents", {})[role] = name
+    presets.choose(town.settings, role, name)
+    town.settings.agents[role] = name
     town.save(f"gt config role-agent {role} {name}")
     echo(f"{role}: {name}")
 
@@ -117,16 +115,7 @@ def config_machine(name: str | None) -> None:
 def config_set(key: str, value: str) -> None:
     """Set a dotted town.toml KEY (e.g. runtimes.claude.is_sandbox true)."""
     town = ctx().town()
-    parts = key.split(".")
-    if not all(parts) or parts[0] not in ("town", "runtimes", "agents"):
-        raise GtError(f"invalid key {key!r}: town.*, runtimes.*, agents.*")
-    table = town.config
-    for part in parts[:-1]:
-        table = table.setdefault(part, {})
-        if not isinstance(table, dict):
-            raise GtError(f"{key!r} is not inside a table")
-    parsed: Any = {"true": True, "false": False}.get(value.lower(), value)
-    table[parts[-1]] = parsed
+    parsed = set_key(town.settings, key, value, town.settings_file)
     town.save(f"gt config set {key}")
     echo(f"{key} = {safe(parsed)}")
 

@@ -6,6 +6,7 @@ import click
 
 from beads.cli.output import safe
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
+from gt.settings import STRATEGIES
 from gt.whoami import actor
 from gt.work import convoy as convoys
 
@@ -18,7 +19,7 @@ def convoy() -> None:
 @convoy.command("create")
 @click.argument("name")
 @click.argument("beads", nargs=-1, required=True)
-@click.option("--strategy", type=click.Choice(["mr", "direct", "local"]),
+@click.option("--strategy", type=click.Choice(STRATEGIES),
               help="How its finished work reaches the branch (default: the rig's).")
 @json_option
 @handles_errors

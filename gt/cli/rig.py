@@ -8,6 +8,7 @@ from beads.cli.output import safe
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.errors import GtError
 from gt.rig import Rig, rigs
+from gt.settings import set_rig_key
 from gt.setup import rig as rig_setup
 
 
@@ -36,7 +37,7 @@ def rig_add(name: str, source: str, prefix: str | None, branch: str | None) -> N
 @handles_errors
 def rig_list() -> None:
     items = [{"rig": r.name, "prefix": r.prefix, "branch": r.branch,
-              "url": r.settings.get("url"), "gates": r.gates(), "here": r.present}
+              "url": r.settings.url, "gates": r.gates(), "here": r.present}
              for r in rigs(ctx().town(), everywhere=True)]
 
     def human() -> None:
@@ -64,9 +65,6 @@ def rig_remove(name: str) -> None:
     echo(f"rig {name} removed")
 
 
-RIG_CHOICES = {"strategy": ("mr", "direct", "local"), "merge": ("merge", "rebase")}
-
-
 @rig.command("config")
 @click.argument("name")
 @click.argument("key")
@@ -76,27 +74,7 @@ def rig_config(name: str, key: str, value: str) -> None:
     """Set a rig setting: gates.<name> '<command>', gate_timeouts.<name> <seconds>,
     strategy mr|direct|local, merge merge|rebase, batch_size <n>, push true|false."""
     town = ctx().town()
-    target = Rig(town, name)
-    section, _, field = key.partition(".")
-    if section in ("gates", "gate_timeouts") and field:
-        table = target.settings.setdefault(section, {})
-        if value == "":
-            table.pop(field, None)
-        else:
-            table[field] = float(value) if section == "gate_timeouts" else value
-    elif key in RIG_CHOICES:
-        if value not in RIG_CHOICES[key]:
-            raise GtError(f"{key} must be one of {', '.join(RIG_CHOICES[key])}")
-        target.settings[key] = value
-    elif key == "batch_size" and value.isdigit() and int(value) >= 1:
-        target.settings[key] = int(value)
-    elif key == "push" and value in ("true", "false"):
-        target.settings[key] = value == "true"
-    elif key == "branch":
-        target.settings[key] = value
-    else:
-        raise GtError(f"unknown rig setting {key}={value!r} (gates.<name>, "
-                      "gate_timeouts.<name>, strategy, merge, batch_size, push, branch)")
+    set_rig_key(Rig(town, name).settings, name, key, value, town.settings_file)
     town.save(f"gt rig config {name} {key}")
     echo(f"{name}: {key} = {safe(value)}")
 

@@ -56,10 +56,10 @@ def build_town(root: Path, polecats: int, no_tmux: bool, say: Say) -> tuple[Town
     commit_all(project, "calc: a tiny calculator")
     town = town_setup.install(root / "town", "demo")
     if no_tmux:
-        town.config["town"]["sessions"] = "process"
+        town.settings.sessions = "process"
     rig = rig_setup.add(town, "calc", str(project), prefix="calc")
-    rig.settings["gates"] = {"test": f"{sys.executable} -m unittest -q"}
-    rig.settings["gate_timeouts"] = {"test": 60.0}
+    rig.settings.gates = {"test": f"{sys.executable} -m unittest -q"}
+    rig.settings.gate_timeouts = {"test": 60.0}
     town.save("demo: gate the calc rig on its unittest suite")
     kind = town.backend().kind
     say(f"town at {town.root}, rig calc from {project}; gate: python -m unittest; "

@@ -55,7 +55,7 @@ class Refinery:
 
     @property
     def batch_size(self) -> int:
-        return max(1, int(self.rig.settings.get("batch_size", 1)))
+        return self.rig.settings.batch_size
 
     @property
     def _verified_file(self) -> Path:
@@ -83,8 +83,8 @@ class Refinery:
             return None
         self._clean(commit)
         self.stats.gate_runs += 1
-        timeouts = {k: float(v) for k, v in self.rig.settings.get("gate_timeouts", {}).items()}
-        results = gate_runner.run_all(self.rig.gates(), self.rig.refinery_dir, timeouts)
+        results = gate_runner.run_all(self.rig.gates(), self.rig.refinery_dir,
+                                      dict(self.rig.settings.gate_timeouts))
         failed = next((r for r in results if not r.passed), None)
         if failed is None:
             self._verified_file.parent.mkdir(parents=True, exist_ok=True)

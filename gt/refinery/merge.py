@@ -74,6 +74,6 @@ def rebase_commits(rig: Rig, base: str, request: str) -> Merged:
 
 def put_on(rig: Rig, base: str, request: str, message: str) -> Merged:
     """The request on top of `base` by the rig's method."""
-    if rig.settings.get("merge", "merge") == "rebase":
+    if rig.settings.merge == "rebase":
         return rebase_commits(rig, base, request)
     return merge_commit(rig, base, request, message)

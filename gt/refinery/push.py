@@ -13,7 +13,7 @@ from gt.rig import Rig
 
 def push_branch(rig: Rig, old: str, new: str) -> str:
     """Push `new` to origin's default branch; returns what happened (for the log)."""
-    if not rig.settings.get("push"):
+    if not rig.settings.push:
         return "not pushed (the rig does not push)"
     branch = rig.branch
     # The lease is the branch as this rig had it before the landing: if origin still has

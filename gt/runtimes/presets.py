@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gt.errors import GtError
+from gt.settings import TownSettings
 
 
 @dataclass(frozen=True)
@@ -59,24 +60,21 @@ PRESETS: dict[str, Runtime] = {r.name: r for r in (
 )}
 
 
-def runtimes(config: dict[str, Any]) -> dict[str, Runtime]:
-    """Presets plus the town's custom runtimes (`[runtimes.<name>]` in town.toml)."""
+def runtimes(settings: TownSettings) -> dict[str, Runtime]:
+    """Presets plus the town's custom runtimes (`[runtimes.<name>]` with a command)."""
     out = dict(PRESETS)
-    for name, spec in config.get("runtimes", {}).items():
-        if "command" not in spec:
+    for name, spec in settings.runtimes.items():
+        if spec.command is None:
             continue
-        command = spec["command"]
-        argv = tuple(shlex.split(command) if isinstance(command, str) else command)
-        out[name] = Runtime(name, argv, spec.get("prompt", "arg"), tuple(spec.get("resume", ())),
-                            description=spec.get("description", "custom command"))
+        out[name] = Runtime(name, spec.argv, spec.prompt, tuple(spec.resume),
+                            description=spec.description)
     return out
 
 
-def choose(config: dict[str, Any], role: str, explicit: str | None = None) -> Runtime:
-    """--agent, else the role's choice, else the town default, else scripted."""
-    name = explicit or config.get("agents", {}).get(role) \
-        or config.get("town", {}).get("default_agent") or "scripted"
-    table = runtimes(config)
+def choose(settings: TownSettings, role: str, explicit: str | None = None) -> Runtime:
+    """--agent, else the role's choice, else the town's default agent."""
+    name = explicit or settings.agents.get(role) or settings.default_agent
+    table = runtimes(settings)
     if name not in table:
         raise GtError(f"unknown runtime {name!r}: choose one of {', '.join(sorted(table))} "
                       "or add one with `gt config agent set <name> <command>`")
@@ -131,7 +129,7 @@ def trust_folder(folder: Path) -> None:
     os.replace(tmp, path)
 
 
-def build(runtime: Runtime, config: dict[str, Any], beacon: str, settings_path: Path,
+def build(runtime: Runtime, settings: TownSettings, beacon: str, settings_path: Path,
           cwd: Path | None = None) -> tuple[list[str], dict[str, str]]:
     """The argv and extra environment that start `runtime`, checked to be runnable."""
     argv = list(runtime.command)
@@ -143,7 +141,8 @@ def build(runtime: Runtime, config: dict[str, Any], beacon: str, settings_path: 
     if runtime.claude_settings_file:
         argv += ["--settings", str(claude_settings(settings_path))]
         if "--dangerously-skip-permissions" in argv and os.geteuid() == 0:
-            opted_in = config.get("runtimes", {}).get("claude", {}).get("is_sandbox")
+            options = settings.runtimes.get(runtime.name)
+            opted_in = options is not None and options.is_sandbox
             if not (opted_in or os.environ.get("IS_SANDBOX") == "1"):
                 raise GtError("Claude Code refuses --dangerously-skip-permissions when run as "
                               "root; if this machine is a disposable sandbox, opt in with "

@@ -15,6 +15,7 @@ from gt.errors import GtError
 from gt.git import git, track_remote
 from gt.reactor.state import start_cursors
 from gt.rig import REPO_DIR, Rig
+from gt.settings import RigSettings
 from gt.town import Town
 
 
@@ -23,15 +24,14 @@ def add(town: Town, name: str, source: str, prefix: str | None = None,
     """Clone `source` as the rig `name`, with its ledger, Refinery worktree and agents."""
     if not NAME_RE.match(name):
         raise GtError(f"invalid rig name {name!r}: lowercase letters, digits, '-', '_'")
-    if name in town.config.get("rigs", {}) or (town.root / name).exists():
+    if name in town.settings.rigs or (town.root / name).exists():
         raise GtError(f"a rig or directory named {name!r} already exists in this town")
     if git("ls-remote", "--heads", source, check=False).returncode != 0:
         raise GtError(f"not a git repository: {source}")
     prefix = prefix or _default_prefix(name, town)
     branch = _clone(town.root / name, source, prefix, branch)
-    town.config.setdefault("rigs", {})[name] = {"prefix": prefix, "url": source,
-                                                "branch": branch,
-                                                "push": _publishable(source)}
+    town.settings.rigs[name] = RigSettings(prefix=prefix, url=source, branch=branch,
+                                           push=_publishable(source))
     town.set_route(prefix, f"{name}/{REPO_DIR}")
     town.save(f"gt rig add {name}")
     rig = Rig(town, name)
@@ -43,7 +43,7 @@ def materialize(town: Town, name: str) -> Rig:
     """Make, on this machine, the clone of a rig that the town's config names but that is
     not here (it was added on another machine sharing the town)."""
     rig = Rig(town, name)
-    _clone(rig.path, str(rig.settings["url"]), rig.prefix, rig.branch)
+    _clone(rig.path, rig.settings.url, rig.prefix, rig.branch)
     _settle(rig)
     return rig
 
@@ -53,7 +53,7 @@ def remove(rig: Rig) -> None:
     for worktree in rig.worktrees():
         git("worktree", "remove", "--force", str(worktree), cwd=rig.repo, check=False)
     shutil.rmtree(rig.path, ignore_errors=True)
-    del rig.town.config["rigs"][rig.name]
+    del rig.town.settings.rigs[rig.name]
     rig.town.set_route(rig.prefix, None)
     rig.town.save(f"gt rig remove {rig.name}")
 
@@ -100,7 +100,7 @@ def _default_branch(repo: Path) -> str:
 
 
 def _default_prefix(name: str, town: Town) -> str:
-    taken = {str(r.get("prefix")) for r in town.config.get("rigs", {}).values()} | {"hq"}
+    taken = {r.prefix for r in town.settings.rigs.values()} | {"hq"}
     letters = re.sub(r"[^a-z0-9]", "", name.lower()) or "rig"
     if not letters[0].isalpha():
         letters = "r" + letters

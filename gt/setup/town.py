@@ -15,7 +15,7 @@ from pathlib import Path
 from beads import Ledger
 from beads.gitdir import ROUTES_FILE
 from gt import hooks as githooks
-from gt import tomlfile
+from gt import settings
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
 from gt.git import commit_all, git, track_remote
@@ -35,8 +35,8 @@ def install(path: Path, name: str | None = None, remote: str | None = None,
     origin when given; when the remote already holds a town, join it instead. With
     `no_tmux`, the town runs its agents as plain processes."""
     town = _install(path, name, remote)
-    if no_tmux and town.config["town"].get("sessions") != "process":
-        town.config["town"]["sessions"] = "process"
+    if no_tmux and town.settings.sessions != "process":
+        town.settings.sessions = "process"
         town.save("gt install: run agents as processes")
     return town
 
@@ -55,8 +55,7 @@ def _install(path: Path, name: str | None, remote: str | None) -> Town:
         return join(root, remote)
     root.mkdir(parents=True, exist_ok=True)
     git("init", "-q", "-b", "main", str(root))
-    config = {"town": {"name": name or root.name, "default_agent": "scripted"}}
-    tomlfile.save(root / TOWN_FILE, config)
+    settings.save(settings.TownSettings(name=name or root.name), root / TOWN_FILE)
     (root / ".gitignore").write_text(GITIGNORE)
     (root / ROUTES_FILE).write_text(json.dumps({TOWN_PREFIX: "."}, indent=2) + "\n")
     for agent_dir in ("mayor", "deacon"):

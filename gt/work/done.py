@@ -18,11 +18,11 @@ from gt.git import git, out
 from gt.refinery.merge import put_on
 from gt.refinery.push import push_branch
 from gt.rig import Rig
+from gt.settings import STRATEGIES
 from gt.town import Town
 from gt.work import convoy, mail
 
 STATUSES = ("completed", "escalated", "deferred")
-STRATEGIES = ("mr", "direct", "local")
 ZERO = "0" * 40
 
 
@@ -100,8 +100,7 @@ def strategy_for(town: Town, rig: Rig, bead_id: str) -> str:
     for tracking in convoy.tracking(town, bead_id):
         if tracking.get("strategy") in STRATEGIES:
             return str(tracking["strategy"])
-    chosen = rig.settings.get("strategy", "mr")
-    return chosen if chosen in STRATEGIES else "mr"
+    return rig.settings.strategy
 
 
 def land_directly(rig: Rig, commit: str) -> str | None:

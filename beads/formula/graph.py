@@ -63,7 +63,7 @@ def ordered(formula: Formula, steps: Sequence[Step]) -> list[Step]:
                 hint = f"did you mean {', '.join(close)}?" if close else \
                     "name a step of this formula"
                 raise _error(formula, step, f"step '{step.id}' needs unknown step '{need}'",
-                             f"fix the id in its needs ({hint})")
+                             f"fix the id in its needs ({hint})", "needs")
             waiting[i] += 1
             dependents[j].append(i)
     ready = [i for i, count in enumerate(waiting) if count == 0]
@@ -96,7 +96,7 @@ def _cycle(steps: Sequence[Step], index: dict[str, int], stuck: set[int]) -> lis
     return [steps[j].id for j in loop]
 
 
-def _error(formula: Formula, step: Step, problem: str, fix: str) -> Exception:
+def _error(formula: Formula, step: Step, problem: str, fix: str, key: str = "") -> Exception:
     source: Source | None = step.source or formula.source
-    line = source.line_of_value("id", step.id) if source else None
+    line = source.line_in_table(step.id, key) if source else None
     return error_at(source, f"formula '{formula.name}': {problem}", fix, line)

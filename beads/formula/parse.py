@@ -184,7 +184,7 @@ class _Reader:
         self.name = ""
 
     def at_id(self, step_id: str) -> LineOf:
-        return lambda key: self.source.line_of_value("id", step_id)
+        return lambda key: self.source.line_in_table(step_id, key)
 
     def formula(self, data: dict[str, Any]) -> Formula:
         top = Table(data, "the formula", self.source, FORMULA_KEYS, self.source.line_of_key)

@@ -70,10 +70,10 @@ def list_formulas(search_dirs: Iterable[str | Path]) -> list[FormulaEntry]:
     for directory in search_path(search_dirs):
         if not directory.is_dir():
             continue
-        for path in sorted(directory.iterdir()):
-            for suffix in SUFFIXES:
+        for suffix in SUFFIXES:
+            for path in sorted(directory.glob(f"*{suffix}")):
                 name = path.name.removesuffix(suffix)
-                if path.name.endswith(suffix) and NAME.match(name) and path.is_file():
+                if NAME.match(name) and path.is_file():
                     found.setdefault(name, path)
     return [FormulaEntry(name, path) for name, path in sorted(found.items())]
 
@@ -141,7 +141,10 @@ class _Loader:
     def named(self, name: str, by: Formula, key: str, kind: str) -> Formula:
         """The resolved formula `by` references under `key`, of the given type."""
         dirs = ([Path(by.path).parent] if by.path else []) + self.search_dirs
-        line = by.source.line_of_text(name) if by.source else None
+        line = None
+        if by.source is not None:
+            field = "with" if key in ("expand", "map") else key
+            line = by.source.line_of_value(field, name) or by.source.line_of_text(name)
         if is_path(name) and by.path and not Path(name).is_absolute():
             name = str(Path(by.path).parent / name)
         try:
@@ -184,8 +187,10 @@ class _Loader:
                 steps = compose.expand(steps, target, expansion, rule.vars)
             for rule in rules.map:
                 expansion = self.resolve(self.named(rule.with_, formula, "map", "expansion"), chain)
-                for target in [s for s in compose.all_steps(steps)
-                               if fnmatchcase(s.id, rule.select)]:
+                for step_id in [s.id for s in compose.all_steps(steps)
+                                if fnmatchcase(s.id, rule.select)]:
+                    target = compose.find(steps, step_id)
+                    assert target is not None
                     steps = compose.expand(steps, target, expansion, rule.vars)
             for name in rules.aspects:
                 aspect = self.resolve(self.named(name, formula, "aspects", "aspect"), chain)

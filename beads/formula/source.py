@@ -11,6 +11,8 @@ import re
 
 from beads.formula.errors import FormulaError
 
+TABLE_HEADER = re.compile(r"[ \t]*\[")
+
 
 class Source:
     """The text of one formula (or overlay) file, in TOML or JSON."""
@@ -35,15 +37,31 @@ class Source:
         """The first line where `key` is given the string `value` (`id = "x"`)."""
         if self.fmt == "json":
             return self._line_at(rf'"{re.escape(key)}"\s*:\s*{self._quoted(value)}')
-        return self._line_at(rf"(?:^|[{{,])\s*{re.escape(key)}\s*=\s*{self._quoted(value)}")
+        return self._line_at(
+            rf"(?:^|[{{,])[ \t]*{re.escape(key)}[ \t]*=[ \t]*{self._quoted(value)}")
+
+    def line_in_table(self, step_id: str, key: str = "") -> int | None:
+        """The line of `key` in the table of the step with this id (else of its id)."""
+        anchor = self.line_of_value("id", step_id)
+        if anchor is None or self.fmt != "toml" or not key:
+            return anchor
+        lines = self.text.split("\n")
+        start = anchor - 1
+        while start > 0 and not TABLE_HEADER.match(lines[start]):
+            start -= 1
+        end = anchor
+        while end < len(lines) and not TABLE_HEADER.match(lines[end]):
+            end += 1
+        setting = re.compile(rf"[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=")
+        return next((i + 1 for i in range(start, end) if setting.match(lines[i])), anchor)
 
     def line_of_key(self, key: str) -> int | None:
         """The first line that sets `key` or opens a table named `key`."""
         name = re.escape(key)
         if self.fmt == "json":
             return self._line_at(rf'"{name}"\s*:')
-        return (self._line_at(rf"^\s*\[\[?\s*(?:[\w.-]+\.)?{name}\s*\]\]?")
-                or self._line_at(rf"(?:^|[{{,])\s*[\"']?{name}[\"']?\s*="))
+        return (self._line_at(rf"^[ \t]*\[\[?[ \t]*(?:[\w.-]+\.)?{name}[ \t]*\]\]?")
+                or self._line_at(rf"(?:^|[{{,])[ \t]*[\"']?{name}[\"']?[ \t]*="))
 
     def line_of_text(self, value: str) -> int | None:
         """The first line holding `value` as a quoted string (an entry of a list)."""

@@ -57,6 +57,9 @@ version = 1
 [vars.rounds]
 default = "two"
 
+[vars.feature]
+default = "the expansion's own"
+
 [[template]]
 id = "{target}.draft"
 title = "Draft: {target.title}"
@@ -371,7 +374,8 @@ def test_expand_replaces_a_step_and_rewires_its_needs(tmp_path: Path) -> None:
     write(tmp_path, "shiny", SHINY)
     write(tmp_path, "twice", EXPANSION)
     write(tmp_path, "grand", 'formula = "grand"\nextends = ["shiny"]\n'
-          '[[compose.expand]]\ntarget = "implement"\nwith = "twice"\nvars = { rounds = "3" }\n')
+          '[[compose.expand]]\ntarget = "implement"\nwith = "twice"\n'
+          'vars = { rounds = "3", feature = "not this" }\n')
     proto = cook(load("grand", [tmp_path]), {"feature": "f"})
     assert ids(proto) == ["design", "implement.draft", "implement.polish", "review"]
     draft = proto.step("implement.draft")

@@ -69,9 +69,8 @@ def _instantiate(template: Sequence[Step], target: Step,
             "description": target.description}
 
     def text(s: str) -> str:
-        if "{target" in s:
-            s = TARGET.sub(lambda m: fill[m.group(1)], s)
-        return substitute(s, values) if values else s
+        s = substitute(s, values)
+        return TARGET.sub(lambda m: fill[m.group(1)], s) if "{target" in s else s
 
     return tuple(replace(t, id=text(t.id), title=text(t.title), description=text(t.description),
                          acceptance=text(t.acceptance), notes=text(t.notes),

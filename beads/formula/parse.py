@@ -141,9 +141,6 @@ class Table:
     def text(self, key: str) -> str:
         return self._typed(key, str, '"..."') or ""
 
-    def optional_text(self, key: str) -> str | None:
-        return self._typed(key, str, '"..."')
-
     def flag(self, key: str) -> bool | None:
         return self._typed(key, bool, "true")
 

@@ -166,6 +166,7 @@ def _cached_wisps(repo: Path) -> dict[str, bytes]:
 # ------------------------------------------------------------------ committed writers
 
 
+@pytest.mark.slow
 def test_writer_killed_at_random_moments_keeps_ledger_valid(
         ledger: Ledger, repo: Path, tmp_path: Path) -> None:
     seed = random.randrange(2**32)

@@ -123,6 +123,7 @@ def test_a_second_reactor_is_refused(town: Path, tmp_path: Path) -> None:
         stop(reactor)
 
 
+@pytest.mark.slow
 def test_killed_mid_burst_and_restarted_each_event_has_one_effect(town: Path,
                                                                   tmp_path: Path) -> None:
     """500 closes, each landing its own convoy: SIGKILL the reactor again and again in the

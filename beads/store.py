@@ -17,7 +17,7 @@ from typing import Any
 
 import pygit2
 
-from beads import canonical, fold, gitdir, locks, replay, trees
+from beads import canonical, fold, gitdir, ledgerref, locks, replay, trees
 from beads.errors import NotInitialized, StorageError
 from beads.events import Event, format_message, make_event
 from beads.ids import bead_path, shard
@@ -107,10 +107,9 @@ class Store:
         self.dirs = dirs
 
     def tip(self) -> pygit2.Oid | None:
-        try:
-            return self.repo.references[gitdir.BEADS_REF].target
-        except KeyError:
-            return None
+        """The ledger's commit; None before `bd init`; `BrokenLedgerRef` if the ref names
+        anything but a commit."""
+        return ledgerref.tip(self.repo)
 
     def snapshot(self, tip: pygit2.Oid | None = None) -> Snapshot:
         return Snapshot(self.repo, tip if tip is not None else self.tip())

@@ -149,6 +149,7 @@ def sync(ledger: Any, remote: str = "origin", attempts: int = 10) -> SyncReport:
     dirs: gitdir.GitDirs = ledger.dirs
     tracking = f"refs/remotes/{remote}/beads"
     report = SyncReport(remote)
+    ledger.store.tip()  # a broken ledger ref is named here, before git's fetch trips on it
     for attempt in range(1, attempts + 1):
         report.attempts = attempt
         fetched = _git(dirs, "fetch", "-q", remote, f"+{gitdir.BEADS_REF}:{tracking}")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pygit2
 
-from beads import canonical, gitdir, query, replay, treediff
+from beads import canonical, ledgerref, query, replay, treediff
 from beads.errors import StorageError
 from beads.events import parse_message
 from beads.ids import bead_path
@@ -58,9 +58,8 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None,
     """Check the ledger at `tip` (default: the beads branch)."""
     report = Report()
     if tip is None:
-        try:
-            tip = repo.references[gitdir.BEADS_REF].target
-        except KeyError:
+        tip = ledgerref.tip(repo)
+        if tip is None:
             report.problems.append("no beads branch")
             return report
     chain = []

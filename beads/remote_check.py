@@ -8,7 +8,8 @@ refusal names the commit and its author. Only the
 pushed commits are checked, each against its parents (`verify_new`): the old tip passed
 this check when it was pushed, so the cost grows with the push, not with the history. git
 keeps a push's objects in a quarantine directory until the hook accepts it; the check reads
-them through it as an alternate object store.
+them through it as an alternate object store. A remote can also require each pushed ledger
+commit to be signed by its author's key (`beads.signing`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 import pygit2
 
 from beads.gitdir import BEADS_REF
+from beads.signing import unsigned_commit
 from beads.verify import first_failure, verify_new
 
 ZERO = "0" * 40
@@ -32,7 +34,7 @@ def check(repo: pygit2.Repository, old: str, new: str) -> str | None:
         return "the push rewrites the ledger's history (its old tip is not an ancestor)"
     base = None if old == ZERO else pygit2.Oid(hex=old)
     tip = pygit2.Oid(hex=new)
-    return first_failure(verify_new(repo, base, tip))
+    return first_failure(verify_new(repo, base, tip)) or unsigned_commit(repo, base, tip)
 
 
 def main() -> int:

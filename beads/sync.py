@@ -26,7 +26,7 @@ import pygit2
 
 from beads import canonical, docfile, fold, gitdir, replay, treediff, trees, twins
 from beads.errors import StorageError
-from beads.events import format_message, parse_message
+from beads.events import format_message, one_line, parse_message
 from beads.ids import bead_path
 from beads.verify import first_failure, verify_new
 
@@ -181,8 +181,17 @@ def sync(ledger: Any, remote: str = "origin", attempts: int = 10) -> SyncReport:
             report.action = "pushed" if report.action == "up to date" else \
                 f"{report.action} and pushed"
             return report
+        if "[remote rejected]" in pushed.stdout:
+            raise StorageError(f"{remote} refused the ledger: {_hook_reason(pushed.stderr)}")
         report.notes.append(f"push refused (someone pushed first); attempt {attempt}")
     raise StorageError(f"bd sync gave up after {attempts} attempts: {remote} keeps moving")
+
+
+def _hook_reason(stderr: str) -> str:
+    """What the remote's hook said (its `remote: ` lines), as one line."""
+    said = [line.removeprefix("remote: ").strip() for line in stderr.splitlines()
+            if line.startswith("remote: ") and line.strip() != "remote:"]
+    return one_line("; ".join(said) or "its pre-receive hook declined the push", 400)
 
 
 class IncomingRefused(StorageError):

@@ -200,11 +200,12 @@ class IncomingRefused(StorageError):
     code = "refused"
 
 
-def check_incoming(repo: pygit2.Repository, ours: pygit2.Oid, theirs: pygit2.Oid,
+def check_incoming(repo: pygit2.Repository, ours: pygit2.Oid | None, theirs: pygit2.Oid,
                    source: str) -> None:
-    """Refuse `theirs` unless each commit it adds to `ours` is right against its parents
-    (`verify_new`, the remote's pre-receive check): a remote without that hook, or a
-    compromised one, must not be able to slip a forged commit into this ledger."""
+    """Refuse `theirs` unless each commit it adds to `ours` (every commit, with no `ours`)
+    is right against its parents (`verify_new`, the remote's pre-receive check): a remote
+    without that hook, or a compromised one, must not slip a forged commit into this
+    ledger."""
     if not isinstance(repo.get(theirs), pygit2.Commit):
         raise IncomingRefused(f"refusing {source}'s ledger: its ref names no commit "
                               f"({str(theirs)[:10]}); the local ledger is unchanged")

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from tests.scripted_model.scenario import Reply, Scenario, Turn, sample_json
-from tests.scripted_model.wire import Answer, Ids, sse, token_estimate
+from tests.scripted_model.wire import Answer, Ids, side_request_schema, sse, token_estimate
 
 SHELL_TOOL = "Bash"
 JSON_PIECE = 16  # characters of tool input per input_json_delta
@@ -22,7 +22,7 @@ JSON_PIECE = 16  # characters of tool input per input_json_delta
 
 def answer(body: dict[str, Any], scenario: Scenario, ids: Ids) -> Answer:
     """The reply to a Messages API request body, streamed when it asks for a stream."""
-    schema = _side_request_schema(body)
+    schema = side_request_schema(body, "output_config")
     turn = read_turn(body)
     if schema is not None:
         kind, reply = "side", Reply(json.dumps(sample_json(schema)))
@@ -78,15 +78,6 @@ def _text(content: Any) -> str:
         return content
     return "\n".join(block.get("text", "") for block in content or []
                      if isinstance(block, dict))
-
-
-def _side_request_schema(body: dict[str, Any]) -> dict[str, Any] | None:
-    if body.get("tools"):
-        return None
-    form = (body.get("output_config") or {}).get("format") or {}
-    if form.get("type") == "json_schema":
-        return form.get("schema") or {}
-    return None
 
 
 def _blocks(reply: Reply, ids: Ids) -> list[dict[str, Any]]:

@@ -3,7 +3,8 @@
 A text reply streams as an assistant message item; each shell command is a `function_call`
 item for Codex's `exec_command` tool (`{"cmd": "..."}`), sent as `response.output_item.done`,
 the smallest stream Codex accepts for a tool call. Every stream ends with `response.completed`
-carrying the usage.
+carrying the usage. Codex also asks, with no tools, for a title as JSON matching a schema
+(`text.format`): that side request gets JSON of the schema's shape.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.scripted_model.scenario import Reply, Scenario, Turn
-from tests.scripted_model.wire import Answer, Ids, sse, token_estimate
+from tests.scripted_model.scenario import Reply, Scenario, Turn, sample_json
+from tests.scripted_model.wire import Answer, Ids, side_request_schema, sse, token_estimate
 
 SHELL_TOOL = "exec_command"
 REPLY_ITEMS = ("function_call", "reasoning", "local_shell_call", "custom_tool_call")
@@ -21,7 +22,11 @@ REPLY_ITEMS = ("function_call", "reasoning", "local_shell_call", "custom_tool_ca
 def answer(body: dict[str, Any], scenario: Scenario, ids: Ids) -> Answer:
     """The reply to a Responses API request body, streamed when it asks for a stream."""
     turn = read_turn(body)
-    reply = scenario.reply(turn)
+    schema = side_request_schema(body, "text")
+    if schema is not None:
+        kind, reply = "side", Reply(json.dumps(sample_json(schema)))
+    else:
+        kind, reply = "turn", scenario.reply(turn)
     items = _items(reply, ids)
     usage = {"input_tokens": token_estimate(body.get("input", [])),
              "input_tokens_details": {"cached_tokens": 0},
@@ -32,7 +37,7 @@ def answer(body: dict[str, Any], scenario: Scenario, ids: Ids) -> Answer:
                 "model": body.get("model", "scripted"), "status": "completed",
                 "output": items, "usage": usage}
     if not body.get("stream"):
-        return Answer("turn", turn, reply, json.dumps(response).encode(), "application/json")
+        return Answer(kind, turn, reply, json.dumps(response).encode(), "application/json")
     started = {**response, "status": "in_progress", "output": [], "usage": None}
     events = [sse("response.created", {"type": "response.created", "response": started})]
     for index, item in enumerate(items):
@@ -48,7 +53,12 @@ def answer(body: dict[str, Any], scenario: Scenario, ids: Ids) -> Answer:
             "type": "response.output_item.done", "output_index": index, "item": item}))
     events.append(sse("response.completed", {"type": "response.completed",
                                              "response": response}))
-    return Answer("turn", turn, reply, b"".join(events), "text/event-stream")
+    return Answer(kind, turn, reply, b"".join(events), "text/event-stream")
+
+    form = (body.get("text") or {}).get("format") or {}
+    if form.get("type") == "json_schema":
+        return form.get("schema") or {}
+    return None
 
 
 def read_turn(body: dict[str, Any]) -> Turn:

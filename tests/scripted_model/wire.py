@@ -41,3 +41,14 @@ def sse(event: str, data: dict[str, Any]) -> bytes:
 def token_estimate(value: Any) -> int:
     """About four characters a token: enough for transcripts to carry plausible usage."""
     return max(1, len(json.dumps(value)) // 4)
+
+
+def side_request_schema(body: dict[str, Any], holder: str) -> dict[str, Any] | None:
+    """The JSON schema a request with no tools asks its answer to match (under
+    `body[holder]["format"]`), or None for an ordinary turn."""
+    if body.get("tools"):
+        return None
+    form = (body.get(holder) or {}).get("format") or {}
+    if form.get("type") == "json_schema":
+        return form.get("schema") or {}
+    return None

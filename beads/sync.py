@@ -18,13 +18,12 @@ the later is renamed `<id>-<6 hex of its create event>`, and its side's own link
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
 import pygit2
 
-from beads import canonical, docfile, fold, gitdir, replay, treediff, trees, twins
+from beads import canonical, docfile, fold, gitdir, gitrun, replay, treediff, trees, twins
 from beads.errors import StorageError
 from beads.events import format_message, one_line, parse_message
 from beads.ids import bead_path
@@ -136,11 +135,6 @@ class SyncReport:
                 "events_out": self.events_out, "attempts": self.attempts, "notes": self.notes}
 
 
-def _git(dirs: gitdir.GitDirs, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "--git-dir", str(dirs.common_dir), *args],
-                          capture_output=True, text=True)
-
-
 def _events(repo: pygit2.Repository, head: pygit2.Oid, hide: pygit2.Oid | None) -> int:
     walker = repo.walk(head, pygit2.enums.SortMode.TOPOLOGICAL)
     if hide is not None:
@@ -158,11 +152,12 @@ def sync(ledger: Any, remote: str = "origin", attempts: int = 10) -> SyncReport:
     ledger.store.tip()  # a broken ledger ref is named here, before git's fetch trips on it
     for attempt in range(1, attempts + 1):
         report.attempts = attempt
-        fetched = _git(dirs, "fetch", "-q", remote, f"+{gitdir.BEADS_REF}:{tracking}")
+        fetched = gitrun.run(("fetch", "-q", remote, f"+{gitdir.BEADS_REF}:{tracking}"),
+                             git_dir=dirs.common_dir, check=False,
+                             timeout=gitrun.REMOTE_TIMEOUT)
         missing = fetched.returncode != 0 and "couldn't find remote ref" in fetched.stderr
         if fetched.returncode != 0 and not missing:
-            raise StorageError(f"git fetch {remote} failed: "
-                               f"{(fetched.stderr.strip().splitlines() or ['?'])[-1]}")
+            raise StorageError(f"git fetch {remote} failed: {gitrun.error_line(fetched)}")
         theirs = None if missing else repo.references[tracking].target
         if theirs is not None:
             action, count = integrate(ledger, theirs, remote)
@@ -173,9 +168,10 @@ def sync(ledger: Any, remote: str = "origin", attempts: int = 10) -> SyncReport:
         if ours == theirs:
             return report
         lease = str(theirs) if theirs is not None else ""
-        pushed = _git(dirs, "push", "--atomic", "--porcelain",
-                      f"--force-with-lease={gitdir.BEADS_REF}:{lease}", remote,
-                      f"{ours}:{gitdir.BEADS_REF}")
+        pushed = gitrun.run(("push", "--atomic", "--porcelain",
+                             f"--force-with-lease={gitdir.BEADS_REF}:{lease}", remote,
+                             f"{ours}:{gitdir.BEADS_REF}"), git_dir=dirs.common_dir,
+                            check=False, timeout=gitrun.REMOTE_TIMEOUT)
         if pushed.returncode == 0:
             report.events_out += _events(repo, ours, theirs)
             report.action = "pushed" if report.action == "up to date" else \

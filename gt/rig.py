@@ -16,7 +16,7 @@ from typing import Any
 
 from beads import Ledger
 from beads.gitdir import LEDGER_MARKER
-from gt import hooks
+from gt import githooks
 from gt.agents import NAME_RE, Address, ensure_agent
 from gt.errors import GtError
 from gt.git import git, out, track_remote
@@ -164,7 +164,7 @@ def _clone(path: Path, source: str, prefix: str, branch: str | None) -> str:
         (path / LEDGER_MARKER).write_text(f"{REPO_DIR}\n")
         git("worktree", "add", "-q", "--detach", str(path / "refinery" / "rig"), branch,
             cwd=repo)
-        hooks.install(repo)
+        githooks.install(repo)
     except GtError:
         shutil.rmtree(path, ignore_errors=True)
         raise

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from beads import gitrun
 from gt.errors import GtError
 from gt.git import git, track_remote
 from gt.town import TOWN_FILE, Town
@@ -89,5 +90,4 @@ def _ancestor(root: Path, older: str, newer: str) -> bool:
 
 def _reason(result: subprocess.CompletedProcess[str]) -> str:
     """git's own first line of complaint, without its `fatal:`/`error:` tag."""
-    lines = [x.strip() for x in (result.stderr or result.stdout).splitlines() if x.strip()]
-    return re.sub(r"^(fatal|error): ", "", lines[0]) if lines else f"exit {result.returncode}"
+    return re.sub(r"^(fatal|error): ", "", gitrun.error_line(result))

@@ -21,7 +21,7 @@ from typing import Any
 from beads import Ledger
 from beads.errors import NotInitialized
 from beads.gitdir import ROUTES_FILE
-from gt import hooks, tomlfile
+from gt import githooks, tomlfile
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
 from gt.git import commit_all, git, track_remote
@@ -86,7 +86,7 @@ class Town:
     def settle(self) -> None:
         """The town's ledger, its own agents and the git hooks, made where missing."""
         self._ensure_ledger()
-        hooks.install(self.root / ".git")
+        githooks.install(self.root / ".git")
 
     def _set_origin(self, url: str | None) -> None:
         if url is None:

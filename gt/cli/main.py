@@ -6,7 +6,7 @@ import click
 
 from gt.cli import (
     demo_cmd,
-    hooks_cmds,
+    githooks,
     mail_cmds,
     reactor_cmds,
     refinery_cmds,
@@ -27,7 +27,7 @@ def cli(context: click.Context, as_json: bool) -> None:
     context.obj.json = as_json
 
 
-for module in (town_cmds, work_cmds, mail_cmds, refinery_cmds, reactor_cmds, hooks_cmds,
+for module in (town_cmds, work_cmds, mail_cmds, refinery_cmds, reactor_cmds, githooks,
                sync_cmds, demo_cmd):
     module.register(cli)
 

@@ -15,17 +15,11 @@ from typing import Any
 
 from beads import canonical
 from beads.errors import StorageError
+from beads.fold import OPS, Clock
 
 TRAILER = "Bead-Event: "
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-
-OPS = frozenset({
-    "init", "create", "update", "claim", "close", "reopen", "delete", "label.add", "label.rm",
-    "dep.add", "dep.rm", "comment.add", "config.set",
-})
-
-Clock = tuple[int, str, str]
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,56 @@
-"""Fold events into bead documents: the one place where an event changes state.
+"""Fold events into ledger state: the one place where an event's op takes effect.
+
+Each op has one handler, and the tables below are the list of valid ops (`beads.events`
+refuses any other when it reads a trailer). A bead op (`BEAD_OPS`) changes one bead document;
+a ledger op (`LEDGER_OPS`) changes the ledger's meta and config (`beads.replay` routes each
+event to its table). A new kind of change is a new handler in a table, never a direct edit of
+a tree.
 
 A bead document is what the tree stores for a bead: its fields at the top level (Beads'
 names), `labels`, `dependencies`, `comments`, and two bookkeeping maps. `_clock` maps each
 register (a scalar field, or `label:<name>`, `dep:<type>:<target>`) to the clock of the write
 that set it; `_removed` keeps the clock of a removal. A write applies only when its clock is
 newer than the register's, so applying events in any order that ends with the same set gives
-the same document. Every function here is total: replay never fails on a well-formed event.
+the same document. Every handler is total: replay never fails on a well-formed event.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from beads.events import Clock, Event
+from beads.errors import StorageError
 
 Doc = dict[str, Any]
+Clock = tuple[int, str, str]
+
+
+class Change(Protocol):
+    """What a handler reads of an event. `beads.events.Event` is the one kind there is; a
+    protocol, because `beads.events` imports the op tables from here and not the reverse."""
+
+    @property
+    def op(self) -> str: ...
+
+    @property
+    def bead(self) -> str: ...
+
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def ts(self) -> str: ...
+
+    @property
+    def eid(self) -> str: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
 
 # The status register: these fields always change together, so closed_at is set exactly
 # when the status is closed, whatever order concurrent writes arrive in.
@@ -51,7 +86,7 @@ def _status_values(status: str, ts: str, reason: str | None = None,
             "close_failed": True if closed and failed else None}
 
 
-def _touch(doc: Doc, event: Event, ts: str | None = None) -> None:
+def _touch(doc: Doc, event: Change, ts: str | None = None) -> None:
     _set_register(doc, "updated_at", event.clock, {"updated_at": ts or event.ts})
 
 
@@ -74,7 +109,7 @@ def _remove_element(doc: Doc, collection: str, key: str, clock: Clock, match: An
     doc[collection] = [item for item in doc[collection] if not match(item)]
 
 
-def _dep_element(event: Event, dep: dict[str, Any]) -> dict[str, Any]:
+def _dep_element(event: Change, dep: dict[str, Any]) -> dict[str, Any]:
     element = {"type": dep["type"], "depends_on_id": dep["target"],
                "created_at": dep.get("created_at") or event.ts,
                "created_by": dep.get("created_by") or event.actor}
@@ -83,13 +118,13 @@ def _dep_element(event: Event, dep: dict[str, Any]) -> dict[str, Any]:
     return element
 
 
-def _add_dep(doc: Doc, event: Event, dep: dict[str, Any]) -> None:
+def _add_dep(doc: Doc, event: Change, dep: dict[str, Any]) -> None:
     key = f"dep:{dep['type']}:{dep['target']}"
     _add_element(doc, "dependencies", key, event.clock, _dep_element(event, dep),
                  lambda d: (d["type"], d["depends_on_id"]) == (dep["type"], dep["target"]))
 
 
-def _add_comment(doc: Doc, event: Event, comment: dict[str, Any]) -> None:
+def _add_comment(doc: Doc, event: Change, comment: dict[str, Any]) -> None:
     cid = comment.get("id") or event.eid
     element = {"id": cid, "author": comment.get("author") or event.actor,
                "text": comment["text"], "created_at": comment.get("created_at") or event.ts}
@@ -110,7 +145,7 @@ def new_doc(bead_id: str) -> Doc:
             "_clock": {}, "_removed": {}}
 
 
-def _create(doc: Doc, event: Event) -> None:
+def _create(doc: Doc, event: Change) -> None:
     # Which create made this bead: two clones minting one id for two beads are told apart
     # by it when their ledgers merge. A chosen id (`named`) names one bead wherever it is
     # created, so it has no origin and such creates merge as one bead.
@@ -137,7 +172,7 @@ def _create(doc: Doc, event: Event) -> None:
         _add_comment(doc, event, comment)
 
 
-def _update(doc: Doc, event: Event) -> None:
+def _update(doc: Doc, event: Change) -> None:
     changes = dict(event.data.get("set") or {})
     if "status" in changes:
         status = changes.pop("status")
@@ -149,46 +184,89 @@ def _update(doc: Doc, event: Event) -> None:
             _set_register(doc, name, event.clock, {name: value})
 
 
-def _claim(doc: Doc, event: Event) -> None:
+def _claim(doc: Doc, event: Change) -> None:
     _set_register(doc, "assignee", event.clock, {"assignee": event.data["assignee"]})
     status = event.data.get("status", "in_progress")
     _set_register(doc, "status", event.clock, _status_values(status, event.ts))
     _set_register(doc, "started_at", event.clock, {"started_at": event.ts})
 
 
-def apply(doc: Doc | None, event: Event) -> Doc:
+def _close(doc: Doc, event: Change) -> None:
+    values = _status_values("closed", event.ts, event.data.get("reason"),
+                            bool(event.data.get("failed")))
+    _set_register(doc, "status", event.clock, values)
+
+
+def _reopen(doc: Doc, event: Change) -> None:
+    _set_register(doc, "status", event.clock, _status_values("open", event.ts))
+
+
+def _delete(doc: Doc, event: Change) -> None:
+    _set_register(doc, "deleted", event.clock, {"deleted": True})
+
+
+def _label_add(doc: Doc, event: Change) -> None:
+    label = event.data["label"]
+    _add_element(doc, "labels", f"label:{label}", event.clock, label,
+                 lambda item: item == label)
+
+
+def _label_rm(doc: Doc, event: Change) -> None:
+    label = event.data["label"]
+    _remove_element(doc, "labels", f"label:{label}", event.clock, lambda item: item == label)
+
+
+def _dep_add(doc: Doc, event: Change) -> None:
+    _add_dep(doc, event, event.data)
+
+
+def _dep_rm(doc: Doc, event: Change) -> None:
+    dep_type, target = event.data["type"], event.data["target"]
+    _remove_element(doc, "dependencies", f"dep:{dep_type}:{target}", event.clock,
+                    lambda d: (d["type"], d["depends_on_id"]) == (dep_type, target))
+
+
+def _comment_add(doc: Doc, event: Change) -> None:
+    _add_comment(doc, event, event.data)
+
+
+def _init(meta: dict[str, Any], config: dict[str, Any], event: Change) -> None:
+    meta["prefix"] = event.data["prefix"]
+
+
+def _config_set(meta: dict[str, Any], config: dict[str, Any], event: Change) -> None:
+    key = event.data["key"]
+    if tuple(event.clock) > tuple(config["_clock"].get(key) or ()):
+        config["_clock"][key] = list(event.clock)
+        if event.data.get("value") is None:
+            config["values"].pop(key, None)
+        else:
+            config["values"][key] = event.data["value"]
+
+
+BeadHandler = Callable[[Doc, Change], None]
+LedgerHandler = Callable[[dict[str, Any], dict[str, Any], Change], None]
+
+# The ops on one bead, each with the handler that applies it to the bead's document.
+BEAD_OPS: dict[str, BeadHandler] = {
+    "create": _create, "update": _update, "claim": _claim, "close": _close,
+    "reopen": _reopen, "delete": _delete, "label.add": _label_add, "label.rm": _label_rm,
+    "dep.add": _dep_add, "dep.rm": _dep_rm, "comment.add": _comment_add,
+}
+# The ops on the ledger as a whole, each with the handler that applies it to (meta, config).
+LEDGER_OPS: dict[str, LedgerHandler] = {"init": _init, "config.set": _config_set}
+# Every op an event may carry: what the two tables handle, nothing else.
+OPS = frozenset(BEAD_OPS.keys() | LEDGER_OPS.keys())
+
+
+def apply(doc: Doc | None, event: Change) -> Doc:
     """Return the bead document after `event` (a new document for a first event)."""
+    handler = BEAD_OPS.get(event.op)
+    if handler is None:
+        raise StorageError(f"{event.op!r} is not an op on a bead: use one of "
+                           f"{', '.join(sorted(BEAD_OPS))}")
     doc = copy.deepcopy(doc) if doc is not None else new_doc(event.bead)
-    op, data = event.op, event.data
-    if op == "create":
-        _create(doc, event)
-    elif op == "update":
-        _update(doc, event)
-    elif op == "claim":
-        _claim(doc, event)
-    elif op == "close":
-        _set_register(doc, "status", event.clock,
-                      _status_values("closed", event.ts, data.get("reason"),
-                                     bool(data.get("failed"))))
-    elif op == "reopen":
-        _set_register(doc, "status", event.clock, _status_values("open", event.ts))
-    elif op == "delete":
-        _set_register(doc, "deleted", event.clock, {"deleted": True})
-    elif op == "label.add":
-        label = data["label"]
-        _add_element(doc, "labels", f"label:{label}", event.clock, label,
-                     lambda item: item == label)
-    elif op == "label.rm":
-        label = data["label"]
-        _remove_element(doc, "labels", f"label:{label}", event.clock, lambda item: item == label)
-    elif op == "dep.add":
-        _add_dep(doc, event, data)
-    elif op == "dep.rm":
-        _remove_element(doc, "dependencies", f"dep:{data['type']}:{data['target']}",
-                        event.clock,
-                        lambda d: (d["type"], d["depends_on_id"]) == (data["type"], data["target"]))
-    elif op == "comment.add":
-        _add_comment(doc, event, data)
+    handler(doc, event)
     _touch(doc, event)
     _normalize(doc)
     return doc

@@ -12,8 +12,9 @@ from typing import IO, Any
 
 from beads import canonical
 from beads.errors import BeadsError, InvalidInput
+from beads.guards import check_label
 from beads.ids import check_dep_target, check_id
-from beads.ledger import Ledger, check_label
+from beads.ledger import Ledger
 from beads.model import COLLECTION_KEYS, COMPUTED_KEYS, Vocabulary
 from beads.store import Intent
 from beads.view import View

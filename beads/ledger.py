@@ -1,61 +1,31 @@
 """`Ledger`: the public Python API of a beads ledger; the `bd` command is a thin layer on it.
 
-Reads go through the cache (`beads.reader`); writes plan their events against a snapshot of
-the tip plus the wisp overlay (`beads.view`), then commit them with compare-and-swap
-(`beads.store`) or, for wisps, store them in the overlay.
+Reads go through the read cache (`beads.reader`, `beads.query`). Each write method resolves
+the ids it is given, then hands `beads.writer` a plan: a function of a `View` (tip + wisp
+overlay) that checks the rules in `beads.guards` and returns the events to record. The plan
+runs again if the tip moves before the commit, so what it checks is what it commits onto.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pygit2
 
-from beads import canonical, fold, gitdir, history, mergedriver, query, wisps
+from beads import canonical, creation, gitdir, guards, history, mergedriver, query, wisps
 from beads.cache import public_view
-from beads.errors import (
-    AlreadyClaimed,
-    CycleError,
-    GuardError,
-    InvalidInput,
-    NotFound,
-)
-from beads.events import make_event
+from beads.creation import NewBead
+from beads.errors import InvalidInput, NotFound
 from beads.identity import resolve_actor
-from beads.ids import check_dep_target, check_id, check_prefix, child_id, mint
-from beads.model import DERIVED_FIELDS, check_utf8
+from beads.ids import check_prefix
 from beads.overlay import Overlay
 from beads.reader import Reader
-from beads.store import Intent, Plan, Store
+from beads.store import Intent, Store
 from beads.view import View
-
-_BAD_LABEL = re.compile(r"[\x00-\x1f\x7f-\x9f,]")
-PlanFn = Callable[[View], tuple[list[Intent], Any]]
-
-
-@dataclass
-class NewBead:
-    """Everything `create` needs for one bead."""
-
-    title: str
-    fields: dict[str, Any] = field(default_factory=dict)
-    labels: list[str] = field(default_factory=list)
-    deps: list[tuple[str, str]] = field(default_factory=list)
-    parent: str | None = None
-    ephemeral: bool = False
-    bead_id: str | None = None
-
-
-def check_label(label: str) -> str:
-    if not isinstance(label, str) or not label.strip() or len(label) > 100 \
-            or _BAD_LABEL.search(label):
-        raise InvalidInput(f"invalid label {label!r}: 1-100 printable characters, no commas")
-    return check_utf8(label, "the label")
+from beads.writer import PlanFn, Writer
 
 
 class Ledger:
@@ -68,6 +38,7 @@ class Ledger:
         self.reader = Reader(self.dirs, self.repo)
         self.overlay = Overlay(self.repo, self.dirs)
         self.actor, self.email = resolve_actor(actor, self.repo.config)
+        self.writer = Writer(self.store, self.reader, self.overlay, self.actor, self.email)
 
     # ----------------------------------------------------------------- set-up
 
@@ -140,62 +111,7 @@ class Ledger:
 
     def _write(self, summary: str, plan_fn: PlanFn, require_init: bool = True,
                chunk: int = 0) -> Any:
-        return self._write_docs(summary, plan_fn, require_init, chunk)[0]
-
-    def _write_docs(self, summary: str, plan_fn: PlanFn, require_init: bool = True,
-                    chunk: int = 0) -> tuple[Any, dict[str, dict[str, Any]]]:
-        """Plan against tip + overlay; commit the committed beads' events, store the wisps'.
-
-        Returns the plan's result and every document the write produced, by id.
-        """
-        stash: dict[str, Any] = {}
-
-        def plan(snap: Any) -> Plan:
-            view = View(snap, self.overlay)
-            intents, result = plan_fn(view)
-            stash["wisps"] = [i for i in intents if view.is_wisp(i.bead)]
-            stash["lamport"] = snap.meta["lamport"]
-            committed = [i for i in intents if not view.is_wisp(i.bead)]
-            return Plan(summary, committed, result, chunk)
-
-        def record(written: Any) -> None:
-            self.reader.record_commit(str(written.parent) if written.parent else "",
-                                      str(written.commit), list(written.batch.docs.values()))
-
-        written = self.store.transact(self.actor, self.email, plan, require_init, record)
-        docs = dict(written.batch.docs)
-        if stash.get("wisps"):
-            docs.update(self._write_wisps(stash["wisps"], stash["lamport"]))
-        return written.result, docs
-
-    def _write_wisps(self, intents: list[Intent], lamport: int) -> dict[str, dict[str, Any]]:
-        from beads.model import now_iso
-
-        ts = now_iso()
-        with self.overlay.lock:
-            docs: dict[str, dict[str, Any]] = {}
-            for intent in intents:
-                before = docs.get(intent.bead) or self.overlay.get(intent.bead)
-                # Wisp writes never advance the ledger's clock: tick past the wisp's own.
-                lamport = max(lamport, fold.highest_lamport(before)) + 1
-                event = make_event(intent.op, intent.bead, self.actor, ts, lamport, intent.data)
-                docs[intent.bead] = fold.apply(before, event)
-            self.overlay.write(docs)
-        return docs
-
-    @staticmethod
-    def _foreign(view: View, dep: dict[str, Any]) -> bool:
-        """A `tracks` link may name a bead of another ledger (a convoy in the town's ledger
-        tracks rig beads); such a target is not checked here."""
-        prefix = view.snap.meta["prefix"]
-        return dep["type"] == "tracks" and not (
-            dep["target"].startswith(prefix + "-") or dep["target"] in view.new_ids)
-
-    def _live(self, view: View, bead_id: str) -> dict[str, Any]:
-        doc = view.live(bead_id)
-        if doc is None:
-            raise NotFound(f"no bead {bead_id!r}")
-        return doc
+        return self.writer.write(summary, plan_fn, require_init, chunk)[0]
 
     # create ------------------------------------------------------------------
 
@@ -219,78 +135,21 @@ class Ledger:
 
         summary = (f"create {specs[0].title}" if len(specs) == 1
                    else f"create {len(specs)} beads")
-        ids, docs = self._write_docs(summary, plan)
+        ids, docs = self.writer.write(summary, plan)
         return [public_view(docs[bead_id]) for bead_id in ids]
 
     def _resolve_spec(self, spec: NewBead) -> NewBead:
         parent = self.resolve(spec.parent) if spec.parent else None
-        deps = [(t, self._dep_target(t, target)) for t, target in spec.deps]
-        return NewBead(spec.title, dict(spec.fields), [check_label(x) for x in spec.labels],
-                       deps, parent, spec.ephemeral, spec.bead_id)
-
-    def _dep_target(self, dep_type: str, target: str) -> str:
-        """A `tracks` target of another ledger is kept as given (checked); others resolve."""
-        if dep_type == "tracks" and not target.startswith(self.prefix + "-"):
-            return check_dep_target(target)
-        return self.resolve(target)
+        deps = [(t, guards.link_target(t, target, lambda: self.prefix, self.resolve))
+                for t, target in spec.deps]
+        return NewBead(spec.title, dict(spec.fields),
+                       [guards.check_label(x) for x in spec.labels], deps, parent,
+                       spec.ephemeral, spec.bead_id)
 
     def plan_create(self, view: View, spec: NewBead) -> Intent:
         """The create event for `spec`, checked against `view` (for callers of write_plan
         that create beads together with other changes in one commit)."""
-        vocab = view.vocab
-        fields: dict[str, Any] = {"title": vocab.field("title", spec.title)}
-        for name, value in spec.fields.items():
-            if name in DERIVED_FIELDS or name in ("id", "deleted"):
-                raise InvalidInput(f"{name} is set by the ledger, not by create")
-            if value is not None:
-                fields[name] = vocab.field(name, value)
-        fields.setdefault("status", "open")
-        fields.setdefault("priority", 2)
-        fields.setdefault("issue_type", "task")
-        fields["created_by"] = self.actor
-        if fields["status"] == "closed":
-            raise InvalidInput("create a bead open, then close it")
-        ephemeral = spec.ephemeral or bool(fields.get("ephemeral"))
-        if spec.parent and view.is_wisp(spec.parent):
-            ephemeral = True
-        if ephemeral:
-            fields["ephemeral"] = True
-        bead_id = self._new_id(view, spec, ephemeral)
-        deps = [{"type": view.vocab.dep_type(t), "target": target} for t, target in spec.deps]
-        for dep in deps:
-            if not self._foreign(view, dep):
-                self._live(view, dep["target"])
-        if spec.parent:
-            self._live(view, spec.parent)
-            deps.append({"type": "parent-child", "target": spec.parent})
-        view.new_ids.add(bead_id)
-        if ephemeral:
-            view.new_wisps.add(bead_id)
-        data: dict[str, Any] = {"fields": fields}
-        if spec.bead_id:
-            data["named"] = True  # an id chosen, not minted: see beads.twins
-        if spec.labels:
-            data["labels"] = sorted(set(spec.labels))
-        if deps:
-            data["deps"] = deps
-        return Intent("create", bead_id, data)
-
-    def _new_id(self, view: View, spec: NewBead, ephemeral: bool) -> str:
-        if spec.bead_id:
-            bead_id = check_id(spec.bead_id)
-            if view.doc(bead_id) is not None or bead_id in view.new_ids:
-                raise InvalidInput(f"bead {bead_id!r} already exists")
-            return bead_id
-        if spec.parent:
-            return child_id(spec.parent, view.taken(spec.parent))
-        prefix = view.snap.meta["prefix"] + ("-wisp" if ephemeral else "")
-        count = view.snap.meta["count"] + len(view.new_ids) + len(view.wisp_ids)
-        for attempt in range(8):
-            bead_id = mint(prefix, count, f"{spec.title}\0{self.actor}", attempt // 2)
-            if bead_id not in view.new_ids and bead_id not in view.wisp_ids \
-                    and view.snap.doc(bead_id) is None:
-                return bead_id
-        raise InvalidInput("could not mint a fresh id; try again")
+        return creation.plan_create(view, spec, self.actor)
 
     # update, claim ------------------------------------------------------------
 
@@ -299,19 +158,17 @@ class Ledger:
                append_notes: str | None = None, claim: bool = False) -> dict[str, Any]:
         bead_id = self.resolve(partial)
         changes = dict(set_fields or {})
-        add = [check_label(x) for x in add_labels]
-        remove = [check_label(x) for x in remove_labels]
+        add = [guards.check_label(x) for x in add_labels]
+        remove = [guards.check_label(x) for x in remove_labels]
 
         def plan(view: View) -> tuple[list[Intent], Any]:
-            doc = self._live(view, bead_id)
+            doc = guards.live(view, bead_id)
             intents = []
             if claim:
                 intents += self._claim_intents(doc)
             clean: dict[str, Any] = {}
             for name, value in changes.items():
-                if name in DERIVED_FIELDS or name in ("id", "deleted", "created_by"):
-                    raise InvalidInput(f"{name} is set by the ledger, not by update")
-                clean[name] = view.vocab.field(name, value)
+                clean[guards.check_settable(name, "update")] = view.vocab.field(name, value)
             if append_notes:
                 existing = doc.get("notes") or ""
                 clean["notes"] = f"{existing}\n{append_notes}" if existing else append_notes
@@ -323,7 +180,7 @@ class Ledger:
                         if x in doc["labels"]]
             return intents, bead_id
 
-        _, docs = self._write_docs(f"{'claim' if claim else 'update'} {bead_id}", plan)
+        _, docs = self.writer.write(f"{'claim' if claim else 'update'} {bead_id}", plan)
         return public_view(docs[bead_id]) if bead_id in docs else self.get(bead_id)
 
     def update_many(self, summary: str, changes: dict[str, dict[str, Any]]) -> None:
@@ -332,7 +189,7 @@ class Ledger:
         def plan(view: View) -> tuple[list[Intent], Any]:
             intents = []
             for bead_id, fields in changes.items():
-                self._live(view, bead_id)
+                guards.live(view, bead_id)
                 clean = {name: view.vocab.field(name, value) for name, value in fields.items()}
                 if clean:
                     intents.append(Intent("update", bead_id, {"set": clean}))
@@ -341,12 +198,7 @@ class Ledger:
         self._write(summary, plan)
 
     def _claim_intents(self, doc: dict[str, Any]) -> list[Intent]:
-        holder = doc.get("assignee")
-        if doc.get("status") == "closed":
-            raise GuardError(f"{doc['id']} is closed; reopen it before claiming")
-        if holder and holder != self.actor:
-            raise AlreadyClaimed(f"{doc['id']} already claimed by {holder}", holder=holder)
-        if holder == self.actor and doc.get("status") == "in_progress":
+        if not guards.needs_claim(doc, self.actor):
             return []
         return [Intent("claim", doc["id"], {"assignee": self.actor})]
 
@@ -379,11 +231,11 @@ class Ledger:
             db = self.reader.current()
             held = query.blockers(db).by_bead if not force else {}
             for bead_id in ids:
-                doc = self._live(view, bead_id)
+                doc = guards.live(view, bead_id)
                 if doc["status"] == "closed":
                     continue
                 if not force:
-                    self._close_guard(db, bead_id, held, closing)
+                    guards.check_closable(db, bead_id, held, closing)
                 data: dict[str, Any] = {}
                 if reason:
                     data["reason"] = reason
@@ -395,29 +247,13 @@ class Ledger:
         self._write(f"close {', '.join(ids)}", plan)
         return [self.get(i) for i in ids]
 
-    @staticmethod
-    def _close_guard(db: sqlite3.Connection, bead_id: str,
-                     held: dict[str, list[tuple[str, str]]], closing: set[str]) -> None:
-        blockers = [b for b, why in held.get(bead_id, []) if why == "blocks"
-                    and b not in closing]
-        if blockers:
-            raise GuardError(f"cannot close {bead_id}: blocked by open {', '.join(blockers)} "
-                             "(use --force to close anyway)")
-        children = [r[0] for r in db.execute(
-            "SELECT id FROM beads WHERE parent=? AND status != 'closed' ORDER BY id",
-            (bead_id,)) if r[0] not in closing]
-        if children:
-            raise GuardError(f"cannot close {bead_id}: open children {', '.join(children)} "
-                             "(use --force to close anyway)")
-
     def reopen(self, partials: Iterable[str]) -> list[dict[str, Any]]:
         ids = self.resolve_many(partials)
 
         def plan(view: View) -> tuple[list[Intent], Any]:
             intents = []
             for bead_id in ids:
-                if self._live(view, bead_id)["status"] != "closed":
-                    raise InvalidInput(f"{bead_id} is not closed")
+                guards.check_reopenable(guards.live(view, bead_id))
                 intents.append(Intent("reopen", bead_id, {}))
             return intents, ids
 
@@ -431,12 +267,9 @@ class Ledger:
         def plan(view: View) -> tuple[list[Intent], Any]:
             db = self.reader.current()
             for bead_id in ids:
-                self._live(view, bead_id)
-                dependents = [i for i, _ in query.dependents_of(db, bead_id)
-                              if i not in deleting]
-                if dependents and not force:
-                    raise GuardError(f"cannot delete {bead_id}: {', '.join(dependents)} depend "
-                                     "on it (use --force to delete anyway)")
+                guards.live(view, bead_id)
+                if not force:
+                    guards.check_deletable(db, bead_id, deleting)
             return [Intent("delete", i, {}) for i in ids], ids
 
         self._write(f"delete {', '.join(ids)}", plan)
@@ -455,13 +288,13 @@ class Ledger:
         return self._label("label.rm", partials, label)
 
     def _label(self, op: str, partials: Iterable[str], label: str) -> list[str]:
-        check_label(label)
+        guards.check_label(label)
         ids = self.resolve_many(partials)
 
         def plan(view: View) -> tuple[list[Intent], Any]:
             intents = []
             for bead_id in ids:
-                present = label in self._live(view, bead_id)["labels"]
+                present = label in guards.live(view, bead_id)["labels"]
                 if present == (op == "label.rm"):
                     intents.append(Intent(op, bead_id, {"label": label}))
             return intents, ids
@@ -471,13 +304,11 @@ class Ledger:
         return ids
 
     def comment(self, partial: str, text: str) -> dict[str, Any]:
-        if not text or not text.strip():
-            raise InvalidInput("a comment needs text")
-        check_utf8(text, "the comment")
+        guards.check_comment(text)
         bead_id = self.resolve(partial)
 
         def plan(view: View) -> tuple[list[Intent], Any]:
-            self._live(view, bead_id)
+            guards.live(view, bead_id)
             return [Intent("comment.add", bead_id, {"text": text})], bead_id
 
         self._write(f"comment on {bead_id}", plan)
@@ -487,20 +318,18 @@ class Ledger:
                 metadata: Any = None) -> dict[str, Any]:
         """`partial` depends on `target_partial` (the target blocks it, for blocking types)."""
         bead_id = self.resolve(partial)
-        foreign = dep_type == "tracks" and not target_partial.startswith(self.prefix + "-")
-        target = check_dep_target(target_partial) if foreign else self.resolve(target_partial)
-        if bead_id == target:
-            raise CycleError(f"{bead_id} cannot depend on itself")
+        target = guards.link_target(dep_type, target_partial, lambda: self.prefix,
+                                    self.resolve)
+        guards.check_not_self(bead_id, target)
 
         def plan(view: View) -> tuple[list[Intent], Any]:
             kind = view.vocab.dep_type(dep_type)
-            doc = self._live(view, bead_id)
-            if not foreign:
-                self._live(view, target)
+            doc = guards.live(view, bead_id)
+            guards.check_link(view, dep_type, target)
             if any((d["type"], d["depends_on_id"]) == (kind, target)
                    for d in doc["dependencies"]):
                 return [], False
-            self._cycle_guard(bead_id, target, kind)
+            guards.check_acyclic(self.reader.current(), bead_id, target, kind)
             data: dict[str, Any] = {"type": kind, "target": target}
             if metadata is not None:
                 data["metadata"] = metadata
@@ -509,32 +338,12 @@ class Ledger:
         self._write(f"{bead_id} depends on {target} ({dep_type})", plan)
         return {"issue_id": bead_id, "depends_on_id": target, "type": dep_type}
 
-    def _cycle_guard(self, bead_id: str, target: str, kind: str) -> None:
-        db = self.reader.current()
-        if kind == "parent-child":
-            ancestor: str | None = target
-            seen = set()
-            while ancestor and ancestor not in seen:
-                if ancestor == bead_id:
-                    raise CycleError(f"{target} is a descendant of {bead_id}: a bead cannot be "
-                                     "its own ancestor")
-                seen.add(ancestor)
-                row = db.execute("SELECT parent FROM beads WHERE id=?", (ancestor,)).fetchone()
-                ancestor = row[0] if row else None
-            return
-        if kind not in ("blocks", "conditional-blocks", "waits-for"):
-            return
-        graph = query.blocking_edges(db)
-        if query.reaches(graph, target, bead_id):
-            raise CycleError(f"refused: {bead_id} -> {target} would close a dependency cycle "
-                             f"({target} already depends on {bead_id})")
-
     def dep_remove(self, partial: str, target_partial: str,
                    dep_type: str | None = None) -> int:
         bead_id, target = self.resolve(partial), self.resolve(target_partial)
 
         def plan(view: View) -> tuple[list[Intent], Any]:
-            doc = self._live(view, bead_id)
+            doc = guards.live(view, bead_id)
             found = [d for d in doc["dependencies"] if d["depends_on_id"] == target
                      and (dep_type is None or d["type"] == dep_type)]
             if not found:
@@ -545,8 +354,7 @@ class Ledger:
         return self._write(f"{bead_id} no longer depends on {target}", plan)
 
     def config_set(self, key: str, value: Any) -> None:
-        if not re.match(r"^[a-z][a-z0-9_.-]{0,63}$", key):
-            raise InvalidInput(f"invalid config key {key!r}")
+        guards.check_config_key(key)
 
         def plan(view: View) -> tuple[list[Intent], Any]:
             return [Intent("config.set", "", {"key": key, "value": value})], None
@@ -555,8 +363,6 @@ class Ledger:
 
     def config(self) -> dict[str, Any]:
         return dict(self.store.snapshot().config["values"])
-
-    # wisps -----------------------------------------------------------------
 
     # wisps -------------------------------------------------------------------
 

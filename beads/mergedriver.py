@@ -14,15 +14,14 @@ and concludes the merge with `git commit`.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pygit2
 
-from beads import canonical, fold, gitdir, replay, twins
-from beads.errors import InvalidInput, StorageError
+from beads import canonical, fold, gitdir, gitrun, replay, twins
+from beads.errors import InvalidInput
 from beads.sync import merge_config, merged_tree
 
 ATTRIBUTES = ("issues/** merge=beads", "meta.json merge=beads", "config.json merge=beads")
@@ -31,10 +30,8 @@ ATTRIBUTES = ("issues/** merge=beads", "meta.json merge=beads", "config.json mer
 def install(common_dir: Path) -> None:
     """Register the driver in this repository (idempotent)."""
     command = f"{sys.executable} -m beads.mergedriver %O %A %B %P"
-    subprocess.run(["git", "--git-dir", str(common_dir), "config", "merge.beads.name",
-                    "beads ledger merge"], check=True, capture_output=True)
-    subprocess.run(["git", "--git-dir", str(common_dir), "config", "merge.beads.driver",
-                    command], check=True, capture_output=True)
+    gitrun.run(("config", "merge.beads.name", "beads ledger merge"), git_dir=common_dir)
+    gitrun.run(("config", "merge.beads.driver", command), git_dir=common_dir)
     attributes = common_dir / "info" / "attributes"
     attributes.parent.mkdir(parents=True, exist_ok=True)
     present = attributes.read_text().splitlines() if attributes.exists() else []
@@ -86,26 +83,20 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _git(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=workdir, capture_output=True, text=True)
-
-
 def resolve(repo: pygit2.Repository) -> str:
     """Finish a raw `git merge` into the checked-out beads branch with the replay merge's
     tree, committed by git (hooks and identity as usual); returns the merge commit."""
     if repo.workdir is None or repo.head_is_detached or repo.head.name != gitdir.BEADS_REF:
         raise InvalidInput("resolve-merge works where the beads branch is checked out")
     workdir = Path(repo.workdir)
-    theirs = _git(workdir, "rev-parse", "-q", "--verify", "MERGE_HEAD^{commit}")
+    theirs = gitrun.run(("rev-parse", "-q", "--verify", "MERGE_HEAD^{commit}"), cwd=workdir,
+                        check=False)
     if theirs.returncode != 0:
         raise InvalidInput("no merge in progress (no MERGE_HEAD)")
     tree = merged_tree(repo, repo.head.target, pygit2.Oid(hex=theirs.stdout.strip()))
     for step in (("read-tree", "--reset", "-u", str(tree)), ("commit", "-q", "--no-edit")):
-        done = _git(workdir, *step)
-        if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["?"])[-1]
-            raise StorageError(f"git {step[0]} failed: {reason}")
-    return _git(workdir, "rev-parse", "HEAD").stdout.strip()
+        gitrun.run(step, cwd=workdir)
+    return gitrun.run(("rev-parse", "HEAD"), cwd=workdir).stdout.strip()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """The read side of a ledger: the cache, brought up to date only when the ref moved.
 
 Checking currency costs two file reads (the ref and the overlay's stat); pygit2 is imported
-only when the cache is stale, so a read command on a current cache never loads it.
+only when the cache is stale, so a read command on a current cache never loads it. A ledger
+ref that names anything but a commit is caught on that stale path (`beads.ledgerref`): a
+current cache was filled from the commit the ref still names.
 """
 
 from __future__ import annotations
@@ -52,8 +54,12 @@ class Reader:
         return self.cache.db
 
     def refresh(self, progress: Any = None) -> None:
+        from beads.ledgerref import check
         from beads.refresh import refresh
 
+        tip = gitdir.read_ref(self.dirs.common_dir)
+        if tip is not None:
+            check(self.repo(), tip)
         try:
             self.problems = refresh(self.cache, self.repo(), self.dirs, progress)
         except sqlite3.DatabaseError:

@@ -2,11 +2,14 @@
 
 A push that moves `refs/heads/beads` is refused, with the reason on the pusher's terminal,
 when it deletes the ledger, rewrites its history (the old tip is not an ancestor of the new),
-carries a malformed event, or leaves a tree that is not the replay of its events. Only the
+carries a malformed event, an event by someone other than its commit's author or with a
+forged clock (`beads.provenance`), or leaves a tree that is not the replay of its events. The
+refusal names the commit and its author. Only the
 pushed commits are checked, each against its parents (`verify_new`): the old tip passed
 this check when it was pushed, so the cost grows with the push, not with the history. git
 keeps a push's objects in a quarantine directory until the hook accepts it; the check reads
-them through it as an alternate object store.
+them through it as an alternate object store. A remote can also require each pushed ledger
+commit to be signed by its author's key (`beads.signing`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import sys
 import pygit2
 
 from beads.gitdir import BEADS_REF
-from beads.verify import verify_new
+from beads.signing import unsigned_commit
+from beads.verify import first_failure, verify_new
 
 ZERO = "0" * 40
 
@@ -28,14 +32,9 @@ def check(repo: pygit2.Repository, old: str, new: str) -> str | None:
         return "deleting the ledger is refused"
     if old != ZERO and not repo.descendant_of(new, old) and old != new:
         return "the push rewrites the ledger's history (its old tip is not an ancestor)"
-    report = verify_new(repo, None if old == ZERO else pygit2.Oid(hex=old),
-                        pygit2.Oid(hex=new))
-    if report.problems:
-        return report.problems[0]
-    if report.first_divergence is not None:
-        where = report.first_divergence
-        return f"commit {where['commit'][:10]} ({where['summary']}): {where['reason']}"
-    return None
+    base = None if old == ZERO else pygit2.Oid(hex=old)
+    tip = pygit2.Oid(hex=new)
+    return first_failure(verify_new(repo, base, tip)) or unsigned_commit(repo, base, tip)
 
 
 def main() -> int:

@@ -45,16 +45,6 @@ class Batch:
         return out
 
 
-def _apply_config(config: dict[str, Any], event: Event) -> None:
-    key = event.data["key"]
-    if tuple(event.clock) > tuple(config["_clock"].get(key) or ()):
-        config["_clock"][key] = list(event.clock)
-        if event.data.get("value") is None:
-            config["values"].pop(key, None)
-        else:
-            config["values"][key] = event.data["value"]
-
-
 def fold_batch(read_doc: Callable[[str], fold.Doc | None], meta: dict[str, Any],
                config: dict[str, Any], events: list[Event]) -> Batch:
     """Fold `events` in order on top of the state that `read_doc`, `meta` and `config` give."""
@@ -62,12 +52,9 @@ def fold_batch(read_doc: Callable[[str], fold.Doc | None], meta: dict[str, Any],
                                            "_clock": dict(config["_clock"])})
     for event in events:
         batch.meta["lamport"] = max(batch.meta["lamport"], event.lamport)
-        if event.op == "init":
-            batch.meta["prefix"] = event.data["prefix"]
-            batch.config_changed = True
-            continue
-        if event.op == "config.set":
-            _apply_config(batch.config, event)
+        ledger_op = fold.LEDGER_OPS.get(event.op)
+        if ledger_op is not None:
+            ledger_op(batch.meta, batch.config, event)
             batch.config_changed = True
             continue
         before = batch.docs.get(event.bead) or read_doc(event.bead)

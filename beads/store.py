@@ -9,6 +9,7 @@ which keeps retries rare under contention.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any
 
 import pygit2
 
-from beads import canonical, fold, gitdir, locks, replay, trees
+from beads import canonical, fold, gitdir, ledgerref, locks, replay, signing, trees
 from beads.errors import NotInitialized, StorageError
 from beads.events import Event, format_message, make_event
 from beads.ids import bead_path, shard
@@ -106,11 +107,15 @@ class Store:
         self.repo = repo
         self.dirs = dirs
 
+    @functools.cached_property
+    def signer(self) -> signing.Signer | None:
+        """What signs this repository's ledger commits (`beads.signing`); None: unsigned."""
+        return signing.Signer.from_config(self.repo.config)
+
     def tip(self) -> pygit2.Oid | None:
-        try:
-            return self.repo.references[gitdir.BEADS_REF].target
-        except KeyError:
-            return None
+        """The ledger's commit; None before `bd init`; `BrokenLedgerRef` if the ref names
+        anything but a commit."""
+        return ledgerref.tip(self.repo)
 
     def snapshot(self, tip: pygit2.Oid | None = None) -> Snapshot:
         return Snapshot(self.repo, tip if tip is not None else self.tip())
@@ -167,13 +172,24 @@ class Store:
             parents = [parent] if parent is not None else []
             last = number == len(chunks)
             ref = gitdir.BEADS_REF if last and len(chunks) == 1 else None
-            parent = self.repo.create_commit(ref, signature, signature, message, tree_id,
-                                             parents)
+            parent = self._create_commit(ref, signature, message, tree_id, parents)
             tree = self.repo[tree_id]
         if len(chunks) > 1:
             self._move_ref(snap.tip, parent)
         batch.docs = docs
         return parent, batch
+
+    def _create_commit(self, ref: str | None, signature: pygit2.Signature, message: str,
+                       tree: pygit2.Oid, parents: list[pygit2.Oid]) -> pygit2.Oid:
+        """Write a commit (signed when the repository asks for it, `beads.signing`) and, with
+        `ref`, move it there from the first parent by compare-and-swap."""
+        if self.signer is None:
+            return self.repo.create_commit(ref, signature, signature, message, tree, parents)
+        commit = signing.create_signed_commit(self.repo, self.signer, signature, message,
+                                              tree, parents)
+        if ref is not None:
+            self._move_ref(parents[0] if parents else None, commit)
+        return commit
 
     def _move_ref(self, expected: pygit2.Oid | None, new: pygit2.Oid) -> None:
         """Compare-and-swap the beads ref from `expected` to `new`."""
@@ -200,8 +216,8 @@ class Store:
         `theirs`."""
         with locks.exclusive(self.dirs.state_dir / "ledger.lock"):
             try:
-                return self.repo.create_commit(gitdir.BEADS_REF, signature, signature, message,
-                                               tree, [ours, theirs])
+                return self._create_commit(gitdir.BEADS_REF, signature, message, tree,
+                                           [ours, theirs])
             except (pygit2.GitError, OSError) as exc:
                 raise StorageError(f"the ledger moved while syncing ({exc}); sync again") \
                     from None

@@ -6,6 +6,11 @@ same way. The result depends only on the two tips, not on which side merges, so 
 reaches the identical tree. The merge commit has both tips as parents and carries no events
 of its own: the events are in the parents' history.
 
+Nothing fetched is merged unchecked (`check_incoming`): each commit the remote's ledger adds
+is checked against its parents, as the remote's pre-receive hook checks a push, so a remote
+without that hook cannot pass a forged commit on; a refused ledger leaves the local one as it
+was, and nothing is pushed.
+
 Two clones that minted the same id for different beads (child ids `<parent>.N` are the likely
 case) are told apart by the create that made each (`beads.twins`): the earlier keeps the id,
 the later is renamed `<id>-<6 hex of its create event>`, and its side's own links follow it.
@@ -13,16 +18,16 @@ the later is renamed `<id>-<6 hex of its create event>`, and its side's own link
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
 import pygit2
 
-from beads import canonical, docfile, fold, gitdir, replay, treediff, trees, twins
+from beads import canonical, docfile, fold, gitdir, gitrun, replay, treediff, trees, twins
 from beads.errors import StorageError
-from beads.events import format_message, parse_message
+from beads.events import format_message, one_line, parse_message
 from beads.ids import bead_path
+from beads.verify import first_failure, verify_new
 
 
 def _doc(repo: pygit2.Repository, tree: pygit2.Tree | None, path: str) -> dict[str, Any] | None:
@@ -130,11 +135,6 @@ class SyncReport:
                 "events_out": self.events_out, "attempts": self.attempts, "notes": self.notes}
 
 
-def _git(dirs: gitdir.GitDirs, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "--git-dir", str(dirs.common_dir), *args],
-                          capture_output=True, text=True)
-
-
 def _events(repo: pygit2.Repository, head: pygit2.Oid, hide: pygit2.Oid | None) -> int:
     walker = repo.walk(head, pygit2.enums.SortMode.TOPOLOGICAL)
     if hide is not None:
@@ -149,13 +149,15 @@ def sync(ledger: Any, remote: str = "origin", attempts: int = 10) -> SyncReport:
     dirs: gitdir.GitDirs = ledger.dirs
     tracking = f"refs/remotes/{remote}/beads"
     report = SyncReport(remote)
+    ledger.store.tip()  # a broken ledger ref is named here, before git's fetch trips on it
     for attempt in range(1, attempts + 1):
         report.attempts = attempt
-        fetched = _git(dirs, "fetch", "-q", remote, f"+{gitdir.BEADS_REF}:{tracking}")
+        fetched = gitrun.run(("fetch", "-q", remote, f"+{gitdir.BEADS_REF}:{tracking}"),
+                             git_dir=dirs.common_dir, check=False,
+                             timeout=gitrun.REMOTE_TIMEOUT)
         missing = fetched.returncode != 0 and "couldn't find remote ref" in fetched.stderr
         if fetched.returncode != 0 and not missing:
-            raise StorageError(f"git fetch {remote} failed: "
-                               f"{(fetched.stderr.strip().splitlines() or ['?'])[-1]}")
+            raise StorageError(f"git fetch {remote} failed: {gitrun.error_line(fetched)}")
         theirs = None if missing else repo.references[tracking].target
         if theirs is not None:
             action, count = integrate(ledger, theirs, remote)
@@ -166,24 +168,59 @@ def sync(ledger: Any, remote: str = "origin", attempts: int = 10) -> SyncReport:
         if ours == theirs:
             return report
         lease = str(theirs) if theirs is not None else ""
-        pushed = _git(dirs, "push", "--atomic", "--porcelain",
-                      f"--force-with-lease={gitdir.BEADS_REF}:{lease}", remote,
-                      f"{ours}:{gitdir.BEADS_REF}")
+        pushed = gitrun.run(("push", "--atomic", "--porcelain",
+                             f"--force-with-lease={gitdir.BEADS_REF}:{lease}", remote,
+                             f"{ours}:{gitdir.BEADS_REF}"), git_dir=dirs.common_dir,
+                            check=False, timeout=gitrun.REMOTE_TIMEOUT)
         if pushed.returncode == 0:
             report.events_out += _events(repo, ours, theirs)
             report.action = "pushed" if report.action == "up to date" else \
                 f"{report.action} and pushed"
             return report
+        if "[remote rejected]" in pushed.stdout:
+            raise StorageError(f"{remote} refused the ledger: {_hook_reason(pushed.stderr)}")
         report.notes.append(f"push refused (someone pushed first); attempt {attempt}")
     raise StorageError(f"bd sync gave up after {attempts} attempts: {remote} keeps moving")
 
 
+def _hook_reason(stderr: str) -> str:
+    """What the remote's hook said (its `remote: ` lines), as one line."""
+    said = [line.removeprefix("remote: ").strip() for line in stderr.splitlines()
+            if line.startswith("remote: ") and line.strip() != "remote:"]
+    return one_line("; ".join(said) or "its pre-receive hook declined the push", 400)
+
+
+class IncomingRefused(StorageError):
+    """A fetched ledger holds a commit that the remote's own check would refuse."""
+
+    code = "refused"
+
+
+def check_incoming(repo: pygit2.Repository, ours: pygit2.Oid | None, theirs: pygit2.Oid,
+                   source: str) -> None:
+    """Refuse `theirs` unless each commit it adds to `ours` (every commit, with no `ours`)
+    is right against its parents (`verify_new`, the remote's pre-receive check): a remote
+    without that hook, or a compromised one, must not slip a forged commit into this
+    ledger."""
+    if not isinstance(repo.get(theirs), pygit2.Commit):
+        raise IncomingRefused(f"refusing {source}'s ledger: its ref names no commit "
+                              f"({str(theirs)[:10]}); the local ledger is unchanged")
+    failure = first_failure(verify_new(repo, ours, theirs))
+    if failure is not None:
+        raise IncomingRefused(f"refusing {source}'s ledger: {failure}; "
+                              "the local ledger is unchanged")
+
+
 def integrate(ledger: Any, theirs: pygit2.Oid, source: str) -> tuple[str, int]:
-    """Bring `theirs` into the local ledger: fast-forward, or a merge commit; returns what was
-    done and how many events came in."""
+    """Bring `theirs` into the local ledger once its new commits pass the check
+    (`check_incoming`): fast-forward, or a merge commit; returns what was done and how many
+    events came in."""
     repo: pygit2.Repository = ledger.repo
     ours = ledger.store.tip()
-    if ours is None or ours == theirs or repo.descendant_of(ours, theirs):
+    if ours is None or ours == theirs:
+        return "up to date", 0
+    check_incoming(repo, ours, theirs, source)
+    if repo.descendant_of(ours, theirs):
         return "up to date", 0
     count = _events(repo, theirs, ours)
     if repo.descendant_of(theirs, ours):
@@ -193,14 +230,30 @@ def integrate(ledger: Any, theirs: pygit2.Oid, source: str) -> tuple[str, int]:
     return "merged", count
 
 
+# The remote-tracking tips this process refused, by (ledger, ref): a long-running caller
+# (the reactor) absorbs after every fetch and needs to hear of a refusal once, not each time.
+_refused: dict[tuple[str, str], pygit2.Oid] = {}
+
+
 def absorb_fetched(ledger: Any) -> list[str]:
     """Integrate every remote-tracking ledger ref (`refs/remotes/<remote>/beads`) that a plain
-    `git fetch` brought in; returns a line per remote that changed the ledger."""
+    `git fetch` brought in; returns a line per remote that changed the ledger, or whose
+    ledger was refused (once per refused tip; the other remotes are integrated all the
+    same)."""
     lines = []
     for name in ledger.repo.references:
         if name.startswith("refs/remotes/") and name.endswith("/beads"):
             remote = name.removeprefix("refs/remotes/").removesuffix("/beads")
-            action, count = integrate(ledger, ledger.repo.references[name].target, remote)
+            target = ledger.repo.references[name].target
+            seen = (str(ledger.dirs.common_dir), name)
+            if _refused.get(seen) == target:
+                continue
+            try:
+                action, count = integrate(ledger, target, remote)
+            except IncomingRefused as exc:
+                _refused[seen] = target
+                lines.append(f"{remote}: {exc.message}")
+                continue
             if action != "up to date":
                 lines.append(f"{remote}: {action}, {count} event(s) in")
     return lines

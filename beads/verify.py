@@ -4,7 +4,10 @@ Each commit's events are folded onto the replayed state; then every path that th
 changed, or that its events should have changed, must hold exactly the replayed bytes. The
 first commit where they differ is named. At the end the whole tip tree is compared with the
 replayed state, so junk files committed by hand are listed too. `verify_new` checks only the
-commits a push adds, each against its parents (the remote's pre-receive check).
+commits a push adds, each against its parents (the remote's pre-receive check, and `bd
+sync`'s check of a fetched ledger before it merges it). Both also check what replay cannot
+(`beads.provenance`): each event's actor is the commit's author, and no event's clock runs
+ahead of its parent's by more than the commit's number of events.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from typing import Any
 
 import pygit2
 
-from beads import canonical, gitdir, query, replay, treediff
+from beads import canonical, ledgerref, provenance, query, replay, treediff
 from beads.errors import StorageError
-from beads.events import parse_message
+from beads.events import one_line, parse_message
 from beads.ids import bead_path
 
 
@@ -58,9 +61,8 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None,
     """Check the ledger at `tip` (default: the beads branch)."""
     report = Report()
     if tip is None:
-        try:
-            tip = repo.references[gitdir.BEADS_REF].target
-        except KeyError:
+        tip = ledgerref.tip(repo)
+        if tip is None:
             report.problems.append("no beads branch")
             return report
     chain = []
@@ -86,6 +88,7 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None,
             report.problems.append(f"commit {str(commit.id)[:10]}: {exc.message}")
             events = []
         report.events += len(events)
+        distrust = provenance.event_problem(commit, events, meta["lamport"])
         expected: dict[str, bytes | None] = {}
         if events:
             batch = replay.fold_batch(
@@ -97,6 +100,8 @@ def verify(repo: pygit2.Repository, db: Any = None, progress: Any = None,
         diverged = _diverged(repo, commit, previous, expected.keys(), state.get)
         if diverged and report.first_divergence is None:
             report.first_divergence = _divergence(commit, _replay_reason(bool(events)), diverged)
+        elif distrust and report.first_divergence is None:
+            report.first_divergence = _divergence(commit, distrust)
         previous = commit.tree
         if progress is not None and number % 1000 == 0:
             progress(number, len(chain))
@@ -136,7 +141,19 @@ NOT_THE_MERGE = "the merge commit's tree is not the merge of its parents"
 def _divergence(commit: pygit2.Commit, reason: str, paths: list[str] | None = None
                 ) -> dict[str, Any]:
     return {"commit": str(commit.id), "summary": commit.message.split("\n", 1)[0],
-            "paths": (paths or [])[:20], "reason": reason}
+            "author": provenance.author(commit), "paths": (paths or [])[:20], "reason": reason}
+
+
+def first_failure(report: Report) -> str | None:
+    """The first thing wrong with the commits a report covers, as one line naming the commit,
+    its author and what is wrong; None when they are right."""
+    if report.problems:
+        return report.problems[0]
+    where = report.first_divergence
+    if where is None:
+        return None
+    return (f"commit {where['commit'][:10]} by {where['author']} "
+            f"({one_line(where['summary'])}): {where['reason']}")
 
 
 def _replay_reason(has_events: bool) -> str:
@@ -175,17 +192,18 @@ def verify_new(repo: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.Oid)
         try:
             events = parse_message(commit.message)
         except StorageError as exc:
-            report.problems.append(
-                f"commit {str(commit.id)[:10]} carries a malformed event: {exc.message}")
+            report.problems.append(f"commit {str(commit.id)[:10]} by "
+                                   f"{provenance.author(commit)} carries a malformed event: "
+                                   f"{exc.message}")
             return report
         report.events += len(events)
+        meta = _tree_json(repo, previous, replay.META_PATH, replay.empty_meta())
         expected: dict[str, bytes | None] = {}
         if events:
             expected = replay.fold_batch(
                 lambda i, t=previous: (canonical.loads(b) if (b := _tree_blob(repo, t, i))
                                        else None),
-                _tree_json(repo, previous, replay.META_PATH, replay.empty_meta()),
-                _tree_json(repo, previous, replay.CONFIG_PATH, replay.empty_config()),
+                meta, _tree_json(repo, previous, replay.CONFIG_PATH, replay.empty_config()),
                 events).changes()
 
         def expect(path: str, previous: pygit2.Tree | None = previous,
@@ -199,6 +217,10 @@ def verify_new(repo: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.Oid)
         diverged = _diverged(repo, commit, previous, expected.keys(), expect)
         if diverged:
             report.first_divergence = _divergence(commit, _replay_reason(bool(events)), diverged)
+            return report
+        distrust = provenance.event_problem(commit, events, meta["lamport"])
+        if distrust:
+            report.first_divergence = _divergence(commit, distrust)
             return report
     return report
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from beads import query
+from beads.creation import NewBead
 from beads.errors import InvalidInput
 from beads.store import Intent
 from beads.view import View
@@ -55,8 +56,6 @@ def promote(ledger: Ledger, partial: str) -> dict[str, Any]:
 
 def squash(ledger: Ledger, partial: str, title: str | None = None) -> dict[str, Any]:
     """Commit one digest bead for a wisp and its wisp descendants, then burn them all."""
-    from beads.ledger import NewBead
-
     root = ledger.resolve(partial)
     wisps = wisp_ids(ledger)
     if root not in wisps:

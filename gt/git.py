@@ -1,11 +1,19 @@
-"""Running the git command: the one place gt shells out to git (argv only, never a shell)."""
+"""gt's git: `git()`, a thin layer on the shared runner `beads.gitrun` that reports its
+failures as GtError, and the git chores of gt's own (commits as gt, remote tracking).
+
+gt runs every git command through the shared runner: through `git()` here, except the git
+hook code (`gt.githooks`), which calls `beads.gitrun.run` itself to keep a hook's own
+environment where it asks about the hook's repository. So no git command of gt's uses a
+shell, every one has a timeout, and none inherits git's location variables by accident.
+"""
 
 from __future__ import annotations
 
-import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
+from beads import gitrun
 from gt.errors import GtError
 
 # Identity for commits gt makes itself (town config, merges); agents commit as themselves.
@@ -13,21 +21,18 @@ GT_IDENTITY = {"GIT_AUTHOR_NAME": "gt", "GIT_AUTHOR_EMAIL": "gt@gastown.local",
                "GIT_COMMITTER_NAME": "gt", "GIT_COMMITTER_EMAIL": "gt@gastown.local"}
 
 
-def git(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-        check: bool = True, timeout: float | None = 120) -> subprocess.CompletedProcess[str]:
-    """Run `git args...`; on failure raise GtError with git's own last line of complaint."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("GIT_DIR", None)
-    result = subprocess.run(["git", *args], cwd=cwd, env=full_env, capture_output=True,
-                            text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        lines = [x for x in (result.stderr or result.stdout).strip().splitlines() if x.strip()]
-        reason = lines[-1] if lines else f"exit status {result.returncode}"
-        raise GtError(f"git {args[0]} failed: {reason}")
-    return result
+def git(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
+        check: bool = True, timeout: float = gitrun.TIMEOUT) -> subprocess.CompletedProcess[str]:
+    """Run `git args...` (`beads.gitrun.run`); a failure, with `check`, or a timeout raises
+    GtError with git's first line of complaint."""
+    try:
+        return gitrun.run(args, cwd=cwd, env=env, check=check, timeout=timeout)
+    except gitrun.GitError as error:
+        raise GtError(error.message) from None
 
 
 def out(*args: str, cwd: Path | None = None) -> str:
+    """The stripped output of `git args...`."""
     return git(*args, cwd=cwd).stdout.strip()
 
 

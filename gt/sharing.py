@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from beads import gitrun
 from beads.errors import BeadsError
 from beads.sync import sync as sync_ledger
 from gt.git import git, track_remote
@@ -93,5 +94,4 @@ def _ancestor(root: Path, older: str, newer: str) -> bool:
 
 def git_reason(result: subprocess.CompletedProcess[str]) -> str:
     """git's own first line of complaint, without its `fatal:`/`error:` tag."""
-    lines = [x.strip() for x in (result.stderr or result.stdout).splitlines() if x.strip()]
-    return re.sub(r"^(fatal|error): ", "", lines[0]) if lines else f"exit {result.returncode}"
+    return re.sub(r"^(fatal|error): ", "", gitrun.error_line(result))

@@ -13,8 +13,14 @@ from click.testing import CliRunner
 
 from beads import Ledger
 from beads.cli.main import cli
+from tests.bd_helpers import ok
 
+# Real data that nobody on this project wrote, kept beside the checkout (in CI), never in it.
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+needs_fixtures = pytest.mark.skipif(
+    not FIXTURES.is_dir(),
+    reason="../shared/fixtures absent: real Beads data lives beside the project's CI, "
+           "not in the repository")
 BD = [sys.executable, "-m", "beads"]
 
 
@@ -53,6 +59,13 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def ledger(repo: Path) -> Iterator[Ledger]:
     yield Ledger.init(repo, "gt", actor="alice")
+
+
+@pytest.fixture
+def bd_repo(repo: Path) -> Path:
+    """A repository with a `gt` ledger made by `bd init`."""
+    ok(repo, "init", "--prefix", "gt")
+    return repo
 
 
 def bd_run(repo: Path, *args: str, stdin: str | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import socket
@@ -67,14 +68,20 @@ def bd(cwd: Path, *args: str, env: dict[str, str] | None = None,
     return run([*BD, *args], cwd, env, check)
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Poll until `predicate()` holds; fail the test after `timeout` seconds."""
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
+    """Poll until `predicate()` holds; fail the test after `timeout` seconds, saying what it
+    awaited: `what`, or else the line of source that holds the predicate."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.05)
-    raise AssertionError("timed out waiting")
+    if not what:
+        try:
+            what = inspect.getsource(predicate).strip()
+        except (OSError, TypeError):
+            what = repr(predicate)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def _free_port() -> int:

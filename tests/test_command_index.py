@@ -79,7 +79,7 @@ def test_every_command_is_in_the_index_with_its_subcommands_and_module() -> None
 
 
 def test_the_check_names_a_missing_command_a_wrong_subcommand_list_and_module() -> None:
-    documented = index()
+    documented = {name: (subs, min(modules)) for name, (subs, modules) in commands().items()}
     del documented["gt sling"]
     documented["gt mail"] = ({"send"}, "gt/cli/mail.py")
     documented["bd ready"] = (set(), "beads/cli/ready.py")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pygit2
+import pytest
 
 from beads import Ledger, canonical, gitdir
 from beads.cache import Cache
@@ -31,6 +32,7 @@ BEADS_EACH = 100
 CLAIMERS = 30
 
 
+@pytest.mark.slow
 def test_thirty_writers_create_and_update_without_losing_anything(
         ledger: Ledger, repo: Path, tmp_path: Path) -> None:
     started = time.monotonic()

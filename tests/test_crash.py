@@ -29,6 +29,7 @@ from beads.overlay import Overlay
 from beads.reader import Reader
 from beads.verify import verify
 from tests.conftest import BD
+from tests.gt_helpers import wait_for
 from tests.workers.harness import committed_views, go, ref_views, spawn, wait_ready
 
 WRITER_KILLS = 30
@@ -165,6 +166,7 @@ def _cached_wisps(repo: Path) -> dict[str, bytes]:
 # ------------------------------------------------------------------ committed writers
 
 
+@pytest.mark.slow
 def test_writer_killed_at_random_moments_keeps_ledger_valid(
         ledger: Ledger, repo: Path, tmp_path: Path) -> None:
     seed = random.randrange(2**32)
@@ -302,7 +304,8 @@ def test_wisp_writer_killed_holding_an_overlay_lock(
     common = gitdir.find(repo).common_dir
     ledger.create("a wisp before", ephemeral=True)
     proc = _start(repo, tmp_path / "sync", "wisper", "wisps")
-    time.sleep(0.2)  # let the overlay fill a little
+    wait_for(lambda: len(_acknowledged(tmp_path / "sync" / "log.wisper")) >= 3,
+             what="the wisp writer to add a few wisps to the overlay")
     assert _kill_holding(proc, [common / lock], rng) == common / lock
     wisps, problems = _wisp_views(repo)
     assert problems == []

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from gt import hooks
+from gt import githooks
 from gt.errors import GtError
 from tests.gt_helpers import make_project
 
 # `gt` with the hooks commands registered (harmless once gt/cli/main.py registers them too).
-LAUNCH = ("from gt.cli.main import cli; from gt.cli import hooks_cmds; "
-          "hooks_cmds.register(cli); cli(prog_name='gt')")
+LAUNCH = ("from gt.cli.main import cli; from gt.cli import githooks; "
+          "githooks.register(cli); cli(prog_name='gt')")
 GT = [sys.executable, "-c", LAUNCH]
 PLAIN_PATH = "/usr/bin:/bin"  # git and sh, but no gt
 
@@ -53,7 +53,7 @@ def git(cwd: Path, *args: str, env: dict[str, str] | None = None,
 
 
 def pokes(common_dir: Path) -> list[list[str]]:
-    path = hooks.poke_path(common_dir)
+    path = githooks.poke_path(common_dir)
     return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
 
 
@@ -72,9 +72,9 @@ def project(tmp_path: Path) -> Path:
 
 def test_update_ref_and_commit_poke_quietly(project: Path) -> None:
     dot_git = project / ".git"
-    assert hooks.status(dot_git) == {"reference-transaction": "absent",
+    assert githooks.status(dot_git) == {"reference-transaction": "absent",
                                      "post-receive": "absent"}
-    hooks.install(dot_git)
+    githooks.install(dot_git)
     head = git(project, "rev-parse", "HEAD").stdout.strip()
     result = git(project, "update-ref", "refs/heads/beads", head)
     assert result.stdout == result.stderr == ""
@@ -94,22 +94,22 @@ def test_update_ref_and_commit_poke_quietly(project: Path) -> None:
 
 def test_install_twice_is_the_same_and_status_reports(project: Path) -> None:
     dot_git = project / ".git"
-    first = hooks.install(dot_git)
+    first = githooks.install(dot_git)
     assert all(": installed in " in line for line in first)
-    shims = {name: (dot_git / "hooks" / name).read_bytes() for name in hooks.HOOKS}
-    second = hooks.install(dot_git)
+    shims = {name: (dot_git / "hooks" / name).read_bytes() for name in githooks.GIT_HOOKS}
+    second = githooks.install(dot_git)
     assert all(": unchanged in " in line for line in second)
     for name, text in shims.items():
         path = dot_git / "hooks" / name
         assert path.read_bytes() == text
         assert stat.S_IMODE(path.stat().st_mode) == 0o755
-        assert not (dot_git / "hooks" / (name + hooks.CHAINED_SUFFIX)).exists()
-        assert hooks.MARKER in text.decode() and sys.executable in text.decode()
-    assert hooks.status(dot_git) == {"reference-transaction": "installed",
+        assert not (dot_git / "hooks" / (name + githooks.CHAINED_SUFFIX)).exists()
+        assert githooks.MARKER in text.decode() and sys.executable in text.decode()
+    assert githooks.status(dot_git) == {"reference-transaction": "installed",
                                      "post-receive": "installed"}
-    assert hooks.uninstall(dot_git) == ["reference-transaction: removed",
+    assert githooks.uninstall(dot_git) == ["reference-transaction: removed",
                                         "post-receive: removed"]
-    assert hooks.status(dot_git) == {"reference-transaction": "absent",
+    assert githooks.status(dot_git) == {"reference-transaction": "absent",
                                      "post-receive": "absent"}
 
 
@@ -118,12 +118,12 @@ def test_chained_hook_runs_and_keeps_its_veto(project: Path) -> None:
     original = dot_git / "hooks" / "reference-transaction"
     original.write_text(LOGGING_HOOK)
     original.chmod(0o750)
-    assert hooks.status(dot_git)["reference-transaction"] == "foreign"
-    done = hooks.install(dot_git)
+    assert githooks.status(dot_git)["reference-transaction"] == "foreign"
+    done = githooks.install(dot_git)
     assert "kept as reference-transaction.gt-chained" in done[0]
-    hooks.install(dot_git)  # again: the shim is rewritten, never chained to itself
+    githooks.install(dot_git)  # again: the shim is rewritten, never chained to itself
     assert (dot_git / "hooks" / "reference-transaction.gt-chained").read_text() == LOGGING_HOOK
-    assert hooks.status(dot_git) == {"reference-transaction": "chained",
+    assert githooks.status(dot_git) == {"reference-transaction": "chained",
                                      "post-receive": "installed"}
     head = git(project, "rev-parse", "HEAD").stdout.strip()
     git(project, "update-ref", "refs/heads/beads", head)
@@ -140,12 +140,12 @@ def test_chained_hook_runs_and_keeps_its_veto(project: Path) -> None:
     git(project, "update-ref", "refs/mr/one", head)
     assert poked_refs(dot_git) == {"refs/heads/beads", "refs/mr/one"}
     # uninstall puts the original back, byte for byte and with its mode
-    assert hooks.uninstall(dot_git)[0] == \
+    assert githooks.uninstall(dot_git)[0] == \
         "reference-transaction: removed; restored the original hook"
     assert original.read_text() == LOGGING_HOOK
     assert stat.S_IMODE(original.stat().st_mode) == 0o750
     assert not (dot_git / "hooks" / "reference-transaction.gt-chained").exists()
-    assert hooks.status(dot_git) == {"reference-transaction": "foreign",
+    assert githooks.status(dot_git) == {"reference-transaction": "foreign",
                                      "post-receive": "absent"}
 
 
@@ -153,7 +153,7 @@ def test_reentry_guard_runs_only_the_chained_hook(project: Path) -> None:
     dot_git = project / ".git"
     (dot_git / "hooks" / "reference-transaction").write_text(LOGGING_HOOK)
     (dot_git / "hooks" / "reference-transaction").chmod(0o755)
-    hooks.install(dot_git)
+    githooks.install(dot_git)
     head = git(project, "rev-parse", "HEAD").stdout.strip()
     git(project, "update-ref", "refs/heads/beads", head, env={"GT_HOOK_ACTIVE": "1"})
     assert pokes(dot_git) == []
@@ -171,8 +171,8 @@ def test_a_broken_gt_never_blocks_commit_fetch_or_push(tmp_path: Path, project: 
     crashing.write_text("#!/bin/sh\necho 'Traceback (most recent call last):' >&2\n"
                         "echo '  File \"x\", line 1' >&2\necho 'ImportError: boom' >&2\nexit 1\n")
     crashing.chmod(0o755)
-    hooks.install(remote, python=str(crashing))
-    hooks.install(project / ".git", python=str(tmp_path / "no" / "such" / "python"))
+    githooks.install(remote, python=str(crashing))
+    githooks.install(project / ".git", python=str(tmp_path / "no" / "such" / "python"))
     git(project, "remote", "add", "origin", str(remote))
 
     (project / "app.py").write_text("VALUE = 3\n")
@@ -212,7 +212,7 @@ def test_falls_back_to_gt_on_path(tmp_path: Path, project: Path) -> None:
     launcher.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -c "
                         f"{shlex.quote(LAUNCH)} \"$@\"\n")
     launcher.chmod(0o755)
-    hooks.install(project / ".git", python="/nonexistent/python")
+    githooks.install(project / ".git", python="/nonexistent/python")
     head = git(project, "rev-parse", "HEAD").stdout.strip()
     result = git(project, "update-ref", "refs/mr/two", head,
                  env={"PATH": f"{bin_dir}:{PLAIN_PATH}"})
@@ -224,7 +224,7 @@ def test_post_receive_pokes_the_bare_repository_pushed_to(tmp_path: Path,
                                                          project: Path) -> None:
     remote = tmp_path / "remote.git"
     git(tmp_path, "clone", "-q", "--bare", str(project), str(remote))
-    hooks.install(remote)
+    githooks.install(remote)
     git(project, "push", "-q", str(remote), "HEAD:refs/mr/gt-abc", "HEAD:refs/heads/beads")
     by_hook: dict[str, set[str]] = {}
     for line in pokes(remote):
@@ -237,7 +237,7 @@ def test_post_receive_pokes_the_bare_repository_pushed_to(tmp_path: Path,
 def test_hook_command_is_quiet_hidden_and_never_fails(tmp_path: Path, project: Path) -> None:
     dot_git = project / ".git"
     line = "0" * 40 + " " + "1" * 40 + " refs/heads/beads\n"
-    fast = [sys.executable, "-P", "-m", "gt.hooks", "_hook"]
+    fast = [sys.executable, "-P", "-m", "gt.githooks", "_hook"]
     for argv in ([*fast, "reference-transaction", "prepared"],
                  [*fast, "reference-transaction", "aborted"],
                  [*fast, "pre-commit"], [*fast], [*GT, "_hook", "nonsense", "--odd"]):
@@ -262,18 +262,18 @@ def test_hook_command_is_quiet_hidden_and_never_fails(tmp_path: Path, project: P
 def test_core_hooks_path_is_respected_and_conflicts_refused(project: Path) -> None:
     dot_git = project / ".git"
     git(project, "config", "core.hooksPath", "myhooks")
-    hooks.install(dot_git)
+    githooks.install(dot_git)
     assert (project / "myhooks" / "reference-transaction").is_file()
     assert not (dot_git / "hooks" / "reference-transaction").exists()
     head = git(project, "rev-parse", "HEAD").stdout.strip()
     git(project, "update-ref", "refs/heads/beads", head)
     assert poked_refs(dot_git) == {"refs/heads/beads"}
-    hooks.uninstall(dot_git)
+    githooks.uninstall(dot_git)
     # someone else's hook where ours would go, and another one already in the chained slot
     for name in ("post-receive", "post-receive.gt-chained"):
         (project / "myhooks" / name).write_text(f"#!/bin/sh\n# {name}\n")
     with pytest.raises(GtError, match="move one of them aside"):
-        hooks.install(dot_git)
+        githooks.install(dot_git)
     assert (project / "myhooks" / "post-receive").read_text() == "#!/bin/sh\n# post-receive\n"
 
 

@@ -33,6 +33,7 @@ def _check(result: dict, root: Path) -> None:
     assert not list((root / "town" / "calc" / "polecats").glob("*/calc.py"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_demo_in_tmux(tmp_path: Path) -> None:
     root = tmp_path / "demo"
@@ -40,6 +41,7 @@ def test_demo_in_tmux(tmp_path: Path) -> None:
     _check(result, root)
 
 
+@pytest.mark.slow
 def test_demo_without_tmux(tmp_path: Path) -> None:
     root = tmp_path / "demo"
     result = json.loads(gt(tmp_path, "demo", "--dir", str(root), "--no-tmux", "--json").stdout)

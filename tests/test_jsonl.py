@@ -1,6 +1,8 @@
-"""Beads' JSONL: importing 704 real Beads issues, exporting them back, and re-importing.
+"""Beads' JSONL: importing Beads issues, exporting them back, and re-importing.
 
-The fixture file is shared test data kept beside the repository (see tests/conftest.py).
+Each round-trip test runs on two data sets: a small sample written for this project
+(tests/data/beads-sample.jsonl, in every clone) and 704 real issues from the Beads tracker,
+shared test data kept beside the repository that skips where it is absent (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -8,14 +10,41 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, bd_run, git, run_bd, tip
+from tests.conftest import FIXTURES, bd_run, git, needs_fixtures, run_bd, tip
 
 FIXTURE = FIXTURES / "beads-issues.jsonl"
+SAMPLE = Path(__file__).parent / "data" / "beads-sample.jsonl"
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A Beads JSONL file, and the line numbers the error tests break in it."""
+
+    path: Path
+    malformed_line: int
+    invalid_line: int
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.path.read_text().splitlines()
+
+    @property
+    def size(self) -> int:
+        return len(self.lines)
+
+
+DATA_SETS = [
+    pytest.param(DataSet(SAMPLE, malformed_line=12, invalid_line=17), id="sample"),
+    pytest.param(DataSet(FIXTURE, malformed_line=500, invalid_line=651), id="beads-tracker",
+                 marks=needs_fixtures),
+]
 
 # Beads computes these three on export. This ledger recomputes them from its own data, and
 # the fixture's own values are not consistent with the records they sit on (a count that
@@ -50,21 +79,27 @@ def export(repo: Path) -> str:
     return result.stdout
 
 
-def _import_fixture(repo: Path) -> None:
+def _import_data(repo: Path, data: DataSet) -> None:
     assert bd_run(repo, "init", "--prefix", "bd").returncode == 0
-    counts = bd_json(repo, "import", str(FIXTURE))
-    assert counts == {"schema_version": 1, "created": 704, "updated": 0, "unchanged": 0}
+    counts = bd_json(repo, "import", str(data.path))
+    assert counts == {"schema_version": 1, "created": data.size, "updated": 0, "unchanged": 0}
+
+
+@pytest.fixture(scope="module", params=DATA_SETS)
+def data(request: pytest.FixtureRequest) -> DataSet:
+    """The data set a round-trip test runs on."""
+    return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def imported(repo: Path) -> Path:
-    """A `bd` ledger with the whole fixture imported, for a test that changes it."""
-    _import_fixture(repo)
+def imported(repo: Path, data: DataSet) -> Path:
+    """A `bd` ledger with the whole data set imported, for a test that changes it."""
+    _import_data(repo, data)
     return repo
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def shared(tmp_path_factory: pytest.TempPathFactory, data: DataSet) -> Iterator[Path]:
     """One imported ledger for the tests that only read it (the import is the slow part)."""
     base = tmp_path_factory.mktemp("shared-import")
     with pytest.MonkeyPatch.context() as env:  # the same isolation as tests/conftest.py
@@ -78,7 +113,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         repo = base / "repo"
         repo.mkdir()
         subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
-        _import_fixture(repo)
+        _import_data(repo, data)
         yield repo
 
 
@@ -87,13 +122,43 @@ def shared_export(shared: Path) -> str:
     return export(shared)
 
 
+@needs_fixtures
 def test_fixture_is_there() -> None:
     assert FIXTURE.is_file(), f"missing shared fixture {FIXTURE.name}"
     assert len(FIXTURE.read_text().splitlines()) == 704
 
 
-def test_import_then_export_gives_back_every_record_field_by_field(shared_export: str) -> None:
-    original = records(FIXTURE.read_text())
+def _shape(text: str) -> tuple[set[str], set[str], set[str]]:
+    """The field names, statuses and dependency types a JSONL text uses."""
+    rows = records(text).values()
+    return ({key for row in rows for key in row}, {row["status"] for row in rows},
+            {dep["type"] for row in rows for dep in row.get("dependencies", [])})
+
+
+def test_sample_covers_what_the_round_trip_needs() -> None:
+    fields, statuses, dep_types = _shape(SAMPLE.read_text())
+    assert fields >= {"id", "title", "description", "design", "notes", "status", "priority",
+                      "issue_type", "assignee", "owner", "created_by", "labels",
+                      "dependencies", "created_at", "updated_at", "closed_at",
+                      "close_reason", "ephemeral", "pinned", "agent_state",
+                      "last_activity", "hook_bead", "wisp_type", "parent", *COMPUTED_COUNTS}
+    assert statuses >= {"open", "in_progress", "closed", "hooked", "pinned"}
+    assert dep_types >= {"blocks", "parent-child", "discovered-from", "tracks"}
+
+
+@needs_fixtures
+def test_sample_has_the_shape_of_the_real_data() -> None:
+    """The sample stands in for the real data where that is absent, so it keeps its shape."""
+    sample_fields, sample_statuses, sample_deps = _shape(SAMPLE.read_text())
+    real_fields, real_statuses, real_deps = _shape(FIXTURE.read_text())
+    assert sample_fields == real_fields
+    assert sample_statuses == real_statuses
+    assert sample_deps == real_deps
+
+
+def test_import_then_export_gives_back_every_record_field_by_field(
+        data: DataSet, shared_export: str) -> None:
+    original = records(data.path.read_text())
     exported = records(shared_export)
     assert set(exported) == set(original)
     for bead_id, before in original.items():
@@ -116,18 +181,19 @@ def test_export_counts_are_recomputed_consistently(shared_export: str) -> None:
         assert record["dependent_count"] == dependents.get(bead_id, 0)
 
 
-def test_reimport_is_a_no_op(shared: Path, shared_export: str) -> None:
+def test_reimport_is_a_no_op(data: DataSet, shared: Path, shared_export: str) -> None:
     before = tip(shared)
-    counts = bd_json(shared, "import", str(FIXTURE))
-    assert counts == {"schema_version": 1, "created": 0, "updated": 0, "unchanged": 704}
+    counts = bd_json(shared, "import", str(data.path))
+    assert counts == {"schema_version": 1, "created": 0, "updated": 0, "unchanged": data.size}
     assert tip(shared) == before
     # The ledger's own export re-imports as a no-op too.
     counts = bd_json(shared, "import", "-", stdin=shared_export)
-    assert counts["unchanged"] == 704 and tip(shared) == before
+    assert counts["unchanged"] == data.size and tip(shared) == before
 
 
-def test_importing_a_modified_line_updates_that_bead(imported: Path, tmp_path: Path) -> None:
-    lines = FIXTURE.read_text().splitlines()
+def test_importing_a_modified_line_updates_that_bead(data: DataSet, imported: Path,
+                                                     tmp_path: Path) -> None:
+    lines = list(data.lines)
     index, record = next((n, json.loads(line)) for n, line in enumerate(lines)
                          if json.loads(line).get("labels") and json.loads(line)["status"] == "open")
     record["title"] = "A changed title"
@@ -139,7 +205,8 @@ def test_importing_a_modified_line_updates_that_bead(imported: Path, tmp_path: P
     changed.write_text("\n".join(lines) + "\n")
     before = tip(imported)
     counts = bd_json(imported, "import", str(changed))
-    assert counts == {"schema_version": 1, "created": 0, "updated": 1, "unchanged": 703}
+    assert counts == {"schema_version": 1, "created": 0, "updated": 1,
+                      "unchanged": data.size - 1}
     assert tip(imported) != before
     shown = bd_json(imported, "show", record["id"])
     assert shown["title"] == "A changed title"
@@ -170,61 +237,66 @@ def test_importing_a_modified_line_updates_that_bead(imported: Path, tmp_path: P
     assert after["updated_at"] == "2027-03-04T05:06:07Z"
 
 
-def test_verify_passes_after_import(shared: Path) -> None:
+def test_verify_passes_after_import(data: DataSet, shared: Path) -> None:
     report = bd_json(shared, "verify")
     assert report["ok"] is True
-    assert report["beads"] == 704 and report["events"] >= 705
+    assert report["beads"] == data.size and report["events"] >= data.size + 1
     assert report["first_divergence"] is None and report["junk"] == []
 
 
-def test_import_reads_stdin_and_reports_counts_for_people(repo: Path) -> None:
+def test_import_reads_stdin_and_reports_counts_for_people(data: DataSet, repo: Path) -> None:
     run_bd(repo, "init", "--prefix", "bd", check=True)
-    text = "\n".join(FIXTURE.read_text().splitlines()[:10]) + "\n"
+    text = "\n".join(data.lines[:10]) + "\n"
     result = run_bd(repo, "import", "-", stdin=text)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "imported: 10 created, 0 updated, 0 unchanged\n"
 
 
-def test_malformed_line_names_it_and_imports_nothing(repo: Path, tmp_path: Path) -> None:
+def test_malformed_line_names_it_and_imports_nothing(data: DataSet, repo: Path,
+                                                     tmp_path: Path) -> None:
     run_bd(repo, "init", "--prefix", "bd", check=True)
     before = tip(repo)
-    lines = FIXTURE.read_text().splitlines()
-    lines[499] = lines[499][:40]
+    lines = list(data.lines)
+    number = data.malformed_line
+    lines[number - 1] = lines[number - 1][:40]
     broken = tmp_path / "broken.jsonl"
     broken.write_text("\n".join(lines) + "\n")
     result = run_bd(repo, "import", str(broken))
     assert result.returncode == 1
     assert result.stderr.splitlines() == [result.stderr.strip()]
-    assert "line 500" in result.stderr and "malformed JSON" in result.stderr
+    assert f"line {number}" in result.stderr and "malformed JSON" in result.stderr
     assert tip(repo) == before
     as_json = run_bd(repo, "import", str(broken), "--json")
-    assert as_json.returncode == 1 and "line 500" in json.loads(as_json.stderr)["error"]
+    assert as_json.returncode == 1
+    assert f"line {number}" in json.loads(as_json.stderr)["error"]
     assert bd_json(repo, "list", "--all") == []
 
 
-def test_invalid_record_names_its_line_and_imports_nothing(repo: Path, tmp_path: Path) -> None:
+def test_invalid_record_names_its_line_and_imports_nothing(data: DataSet, repo: Path,
+                                                           tmp_path: Path) -> None:
     bd_json(repo, "init", "--prefix", "bd")
     before = tip(repo)
-    lines = FIXTURE.read_text().splitlines()
-    record = json.loads(lines[650])
+    lines = list(data.lines)
+    number = data.invalid_line
+    record = json.loads(lines[number - 1])
     record["status"] = "not-a-status"
-    lines[650] = json.dumps(record)
+    lines[number - 1] = json.dumps(record)
     broken = tmp_path / "invalid.jsonl"
     broken.write_text("\n".join(lines) + "\n")
     result = bd_run(repo, "import", str(broken))
     assert result.returncode == 1
-    assert "line 651" in result.stderr and "invalid status" in result.stderr
+    assert f"line {number}" in result.stderr and "invalid status" in result.stderr
     assert tip(repo) == before
 
 
-def test_export_then_import_into_another_ledger_is_identical(shared_export: str,
+def test_export_then_import_into_another_ledger_is_identical(data: DataSet, shared_export: str,
                                                              tmp_path: Path) -> None:
     first = shared_export
     other = tmp_path / "other"
     other.mkdir()
     git(other, "init", "-q", "-b", "main")
     bd_json(other, "init", "--prefix", "bd")
-    assert bd_json(other, "import", "-", stdin=first)["created"] == 704
+    assert bd_json(other, "import", "-", stdin=first)["created"] == data.size
     assert export(other) == first
 
 

@@ -57,6 +57,7 @@ def outcome_sets(rig: Rig, beads: list[str]) -> tuple[set[str], set[str]]:
             {b for b, s in states.items() if s == "rejected"})
 
 
+@pytest.mark.slow
 def test_batches_land_exactly_what_one_at_a_time_lands_with_fewer_gate_runs(
         tmp_path: Path) -> None:
     plan = [(f"r{n}", {f"f{n}.txt": "BAD\n" if n in (3, 9) else "ok\n"}) for n in range(12)]

@@ -8,9 +8,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from gt.sessions import (
     tmux_control,
 )
 from gt.sessions.base import record_path, write_record
+from tests.gt_helpers import wait_for
 
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -38,15 +38,6 @@ READ_LOOP = ("import sys; print('ready', flush=True)\n"
              "for line in sys.stdin:\n"
              "    open(sys.argv[1], 'a').write(line)")
 SLEEP = [PY, "-c", "import time; print('ready', flush=True); time.sleep(60)"]
-
-
-def wait_until(predicate: Callable[[], bool], seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def spec(tmp_path: Path, name: str, command: list[str], **env: str) -> SessionSpec:
@@ -82,7 +73,7 @@ def test_start_is_live_stop_and_stop_again(backend: Backend, tmp_path: Path) -> 
     assert backend.is_live("gt-town-nux")
     assert backend.names() == ["gt-town-nux"]
     backend.stop("gt-town-nux")
-    assert wait_until(lambda: not backend.is_live("gt-town-nux"))
+    wait_for(lambda: not backend.is_live("gt-town-nux"))
     assert backend.names() == []
     backend.stop("gt-town-nux")
     backend.stop("never-started")
@@ -102,7 +93,7 @@ def test_environment_and_directory_reach_the_command(backend: Backend, tmp_path:
     odd = "a b;$(touch x)`y`;"
     backend.start(SessionSpec(name="gt-env", command=[PY, "-c", DUMP, str(out)], cwd=workdir,
                               env={"GT_ROLE": "polecat", "BD_ACTOR": "gastown/nux", "ODD": odd}))
-    assert wait_until(out.exists)
+    wait_for(out.exists)
     dumped = json.loads(out.read_text())
     assert dumped["cwd"] == str(workdir)
     assert dumped["env"]["GT_ROLE"] == "polecat"
@@ -116,7 +107,7 @@ def test_hostile_arguments_are_passed_literally(backend: Backend, tmp_path: Path
                "a;", ";", "\\;", "b\\\\;", "{ kill-server }", "#{session_name}", "~", "*",
                "", " spaced ", "two\nlines", "'\"", "-e", "--", "X=1"]
     backend.start(spec(tmp_path, "gt-argv", [PY, "-c", DUMP, str(out), *hostile]))
-    assert wait_until(out.exists)
+    wait_for(out.exists)
     assert json.loads(out.read_text())["argv"] == hostile
     assert not (tmp_path / "pwned").exists()
 
@@ -124,12 +115,12 @@ def test_hostile_arguments_are_passed_literally(backend: Backend, tmp_path: Path
 def test_peek_shows_output_while_live_and_after_exit(backend: Backend, tmp_path: Path) -> None:
     talk = "import time\nfor i in range(5): print(f'line-{i}', flush=True)\ntime.sleep(60)"
     backend.start(spec(tmp_path, "gt-live", [PY, "-c", talk]))
-    assert wait_until(lambda: "line-4" in backend.peek("gt-live"))
+    wait_for(lambda: "line-4" in backend.peek("gt-live"))
     assert backend.peek("gt-live", lines=2).splitlines()[-1] == "line-4"
 
     backend.start(spec(tmp_path, "gt-gone", [PY, "-c", "print('goodbye, world')"]))
-    assert wait_until(lambda: not backend.is_live("gt-gone"))
-    assert wait_until(lambda: "goodbye, world" in backend.peek("gt-gone"))
+    wait_for(lambda: not backend.is_live("gt-gone"))
+    wait_for(lambda: "goodbye, world" in backend.peek("gt-gone"))
     assert backend.send("gt-gone", "anyone there?") is False
     assert backend.names() == ["gt-live"]
 
@@ -171,9 +162,9 @@ def test_nudge_arrives_verbatim_with_no_side_effect(tmux: TmuxBackend, tmp_path:
     text = text.format(tmp=tmp_path)
     lines = tmp_path / "lines.txt"
     tmux.start(spec(tmp_path, "gt-reader", [PY, "-c", READ_LOOP, str(lines)]))
-    assert wait_until(lambda: "ready" in tmux.peek("gt-reader"))
+    wait_for(lambda: "ready" in tmux.peek("gt-reader"))
     assert tmux.send("gt-reader", text) is True
-    assert wait_until(lambda: lines.exists() and lines.read_text().endswith("\n"))
+    wait_for(lambda: lines.exists() and lines.read_text().endswith("\n"))
     assert lines.read_text() == text + "\n"
     assert not (tmp_path / "pwned").exists()
     assert tmux.is_live("gt-reader")
@@ -184,11 +175,11 @@ def test_nudge_key_names_line_breaks_and_controls_are_typed_as_text(
         tmux: TmuxBackend, tmp_path: Path) -> None:
     lines = tmp_path / "lines.txt"
     tmux.start(spec(tmp_path, "gt-reader", [PY, "-c", READ_LOOP, str(lines)]))
-    assert wait_until(lambda: "ready" in tmux.peek("gt-reader"))
+    wait_for(lambda: "ready" in tmux.peek("gt-reader"))
     assert tmux.send("gt-reader", "first\nsecond\r\nthird\x1b[31m\x03\x04end") is True
     assert tmux.send("gt-reader", "C-c") is True
     assert tmux.send("gt-reader", "Enter") is True
-    assert wait_until(lambda: lines.exists() and lines.read_text().count("\n") == 3)
+    wait_for(lambda: lines.exists() and lines.read_text().count("\n") == 3)
     assert lines.read_text() == "first second third\\x1b[31m\\x03\\x04end\nC-c\nEnter\n"
     assert tmux.is_live("gt-reader")
 
@@ -197,10 +188,10 @@ def test_nudge_key_names_line_breaks_and_controls_are_typed_as_text(
 def test_a_repeated_nudge_is_confirmed_by_its_new_copy(tmux: TmuxBackend, tmp_path: Path) -> None:
     lines = tmp_path / "lines.txt"
     tmux.start(spec(tmp_path, "gt-reader", [PY, "-c", READ_LOOP, str(lines)]))
-    assert wait_until(lambda: "ready" in tmux.peek("gt-reader"))
+    wait_for(lambda: "ready" in tmux.peek("gt-reader"))
     assert tmux.send("gt-reader", "check your mail") is True
     assert tmux.send("gt-reader", "check your mail") is True
-    assert wait_until(lambda: lines.exists() and lines.read_text().count("\n") == 2)
+    wait_for(lambda: lines.exists() and lines.read_text().count("\n") == 2)
 
 
 @needs_tmux
@@ -221,7 +212,7 @@ def test_tmux_names_are_exact_and_dots_survive(tmux: TmuxBackend, tmp_path: Path
 @needs_tmux
 def test_tmux_session_ends_with_its_command(tmux: TmuxBackend, tmp_path: Path) -> None:
     tmux.start(spec(tmp_path, "gt-brief", [PY, "-c", "print('done')"]))
-    assert wait_until(lambda: not tmux.is_live("gt-brief"))
+    wait_for(lambda: not tmux.is_live("gt-brief"))
     assert tmux.names() == []
 
 
@@ -248,12 +239,12 @@ def test_stop_kills_a_stubborn_process_group(processes: ProcessBackend, tmp_path
                 "open(sys.argv[1], 'w').write(str(child.pid))\n"
                 "time.sleep(60)")
     processes.start(spec(tmp_path, "gt-stubborn", [PY, "-c", stubborn, str(pidfile)]))
-    assert wait_until(lambda: pidfile.exists() and pidfile.read_text() != "")
+    wait_for(lambda: pidfile.exists() and pidfile.read_text() != "")
     grandchild = int(pidfile.read_text())
     processes.stop("gt-stubborn")
     assert not processes.is_live("gt-stubborn")
     assert not record_path(processes.state_dir, "gt-stubborn").exists()
-    assert wait_until(lambda: not _running(grandchild))
+    wait_for(lambda: not _running(grandchild))
 
 
 def _running(pid: int) -> bool:
@@ -277,17 +268,20 @@ def test_nudges_share_one_control_client_that_survives_its_session(
         tmux: TmuxBackend, tmp_path: Path) -> None:
     for name in ("gt-a", "gt-b"):
         tmux.start(spec(tmp_path, name, [PY, "-c", READ_LOOP, str(tmp_path / name)]))
-        assert wait_until(lambda name=name: "ready" in tmux.peek(name))
+        wait_for(lambda name=name: "ready" in tmux.peek(name))
     assert tmux.send("gt-a", "one") is True
     control = tmux_control.client(tmux.socket)
     first = control.pid
     assert first is not None
     assert tmux.send("gt-b", "two") is True
     assert control.pid == first  # one client process served both sessions
+    heard_by_a = tmp_path / "gt-a"  # read before its session is stopped
+    wait_for(lambda: heard_by_a.exists() and heard_by_a.read_text() == "one\n")
     tmux.stop("gt-a")  # the session it is attached to ends, and the client with it
     assert tmux.send("gt-b", "three") is True
     assert control.pid not in (None, first)
-    assert wait_until(lambda: (tmp_path / "gt-b").read_text() == "two\nthree\n")
+    received = tmp_path / "gt-b"  # written by the session once it has read a line
+    wait_for(lambda: received.exists() and received.read_text() == "two\nthree\n")
     assert (tmp_path / "gt-a").read_text() == "one\n"
     assert tmux.send("gt-missing", "four") is False
 

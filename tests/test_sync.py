@@ -205,6 +205,7 @@ def test_two_towns_installed_with_one_remote_share_the_towns_ledger(tmp_path: Pa
     assert json.loads(bd(west, "verify", "--json").stdout)["ok"]
 
 
+@pytest.mark.slow
 def test_a_second_machine_joins_a_town_through_its_remote(tmp_path: Path) -> None:
     shared = tmp_path / "town.git"
     git(tmp_path, "init", "-q", "--bare", str(shared))
@@ -443,6 +444,7 @@ def two_machines(base: Path, origin: Path, agent_command: str) -> tuple[Path, Pa
     return east, west
 
 
+@pytest.mark.slow
 def test_two_machines_sling_one_bead_and_one_holds_it(tmp_path: Path) -> None:
     origin = tmp_path / "origin.git"
     git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin))
@@ -498,6 +500,7 @@ def test_a_validating_remote_refuses_bad_ledger_pushes(
     git(two, "push", "-q", "origin", "HEAD:refs/heads/feature")
 
 
+@pytest.mark.slow
 def test_work_slung_to_an_agent_homed_elsewhere_starts_there_after_a_sync(
         tmp_path: Path) -> None:
     origin = tmp_path / "origin.git"

@@ -80,6 +80,7 @@ def ledger_tree(repo: Path) -> str:
     return git(repo, "rev-parse", "beads^{tree}").strip()
 
 
+@pytest.mark.slow
 def test_each_machine_starts_only_the_agents_homed_on_it(
         tmp_path: Path, remote: tuple[Path, str]) -> None:
     bare, url = remote

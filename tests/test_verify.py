@@ -231,7 +231,9 @@ def test_the_remote_check_refuses_an_octopus_merge(ledger: Ledger, repo: Path) -
 
 
 def test_verify_checks_the_commits_a_merge_brought_in(ledger: Ledger, repo: Path) -> None:
-    from beads.sync import integrate
+    """A merge made without the pre-merge check (an older client, a hand merge) brought a
+    forged commit in: `bd verify` names it."""
+    from beads.sync import merged_tree
 
     base = tip(repo)
     path = bead_path("gt-alpha")
@@ -240,6 +242,10 @@ def test_verify_checks_the_commits_a_merge_brought_in(ledger: Ledger, repo: Path
     forged = hand_commit(repo, {path: (json.dumps(doc, indent=2) + "\n").encode()}, "forge")
     git(repo, "update-ref", "refs/heads/beads", base, forged)
     ledger.create("Made on this side")
-    assert integrate(Ledger(repo, actor="alice"), pygit2.Oid(hex=forged), "other")[0] == "merged"
+    repository = pygit2.Repository(str(repo))
+    ours, theirs = pygit2.Oid(hex=tip(repo)), pygit2.Oid(hex=forged)
+    who = pygit2.Signature("alice", "alice@beads.local")
+    repository.create_commit("refs/heads/beads", who, who, "merge other's ledger\n",
+                             merged_tree(repository, ours, theirs), [ours, theirs])
     status, report, _ = verify(repo)
     assert status == 1 and report["first_divergence"]["commit"] == forged

@@ -12,9 +12,9 @@ from gt.cli import (
     demo,
     done,
     feed,
+    githooks,
     handoff,
     hook,
-    hooks_cmds,
     install,
     mail,
     mq,
@@ -42,7 +42,7 @@ def cli(context: click.Context, as_json: bool) -> None:
 
 # One module per command group, named for it: gt/cli/<group>.py.
 for module in (install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
-               sessions, mail, convoy, refinery, mq, reactor, feed, hooks_cmds, sync, demo):
+               sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo):
     module.register(cli)
 
 

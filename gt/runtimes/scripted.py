@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gt.git import git
 from gt.runtimes.presets import tool_command
 
 
@@ -103,14 +104,14 @@ def main() -> int:
         say(f"cannot do this work: {exc}; escalating")
         subprocess.run([*gt, "done", "--status", "escalated", "--reason", str(exc)], check=False)
         return 1
-    subprocess.run(["git", "add", "-A"], cwd=worktree, check=True)
-    staged = subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=worktree)
+    git("add", "-A", cwd=worktree)
+    staged = git("diff", "--cached", "--quiet", cwd=worktree, check=False)
     if staged.returncode == 0:
         say("the script changed nothing; deferring")
         subprocess.run([*gt, "done", "--status", "deferred"], check=False)
         return 0
     message = f"{bead['id']}: {bead['title']}"
-    subprocess.run(["git", "commit", "-q", "-m", message], cwd=worktree, check=True)
+    git("commit", "-q", "-m", message, cwd=worktree)
     say("committed; calling gt done")
     done = subprocess.run([*gt, "done"], capture_output=True, text=True)
     say(done.stdout.strip() or done.stderr.strip())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from beads import Ledger
 from beads.gitdir import LEDGER_MARKER
-from gt import hooks as githooks
+from gt import githooks
 from gt.agents import NAME_RE, Address, ensure_agent
 from gt.errors import GtError
 from gt.git import git, track_remote

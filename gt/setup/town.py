@@ -14,8 +14,7 @@ from pathlib import Path
 
 from beads import Ledger
 from beads.gitdir import ROUTES_FILE
-from gt import hooks as githooks
-from gt import settings
+from gt import githooks, settings
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
 from gt.git import commit_all, git, track_remote

@@ -1,4 +1,4 @@
-"""`gt hooks install|uninstall|status`, and the hidden `gt _hook` the git hook shims run."""
+"""`gt hooks install|uninstall|status` (git hook shims), and the hidden `gt _hook` they run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gt import hooks
+from gt import githooks
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 
 
@@ -14,13 +14,13 @@ from gt.cli.common import ctx, echo, handles_errors, json_option, show
                context_settings={"ignore_unknown_options": True, "help_option_names": []})
 @click.argument("name")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def hook(name: str, args: tuple[str, ...]) -> None:
+def git_hook_command(name: str, args: tuple[str, ...]) -> None:
     """Run by the git hook shims: poke the reactor when refs moved. Always exits 0."""
-    hooks.run_hook(name, args)
+    githooks.run_git_hook(name, args)
 
 
 @click.group("hooks")
-def hooks_group() -> None:
+def githooks_group() -> None:
     """Git hook shims that tell gt when refs move (in the town's and every rig's repo)."""
 
 
@@ -32,30 +32,30 @@ _remote_option = click.option(
 
 def _targets(remote: Path | None) -> tuple[list[Path], tuple[str, ...]]:
     if remote is not None:
-        return [remote.resolve()], hooks.REMOTE_HOOKS
-    return hooks.town_git_dirs(ctx().town()), hooks.HOOKS
+        return [remote.resolve()], githooks.REMOTE_GIT_HOOKS
+    return githooks.town_git_dirs(ctx().town()), githooks.GIT_HOOKS
 
 
-@hooks_group.command("install")
+@githooks_group.command("install")
 @_remote_option
 @json_option
 @handles_errors
-def hooks_install(remote: Path | None) -> None:
+def githooks_install(remote: Path | None) -> None:
     """Install the shims (idempotent); an existing hook is kept and still runs first."""
     dirs, names = _targets(remote)
-    done = [{"git_dir": str(git_dir), "done": hooks.install(git_dir, names=names)}
+    done = [{"git_dir": str(git_dir), "done": githooks.install(git_dir, names=names)}
             for git_dir in dirs]
     show(done, lambda: [echo(line) for item in done for line in item["done"]])
 
 
-@hooks_group.command("uninstall")
+@githooks_group.command("uninstall")
 @_remote_option
 @json_option
 @handles_errors
-def hooks_uninstall(remote: Path | None) -> None:
+def githooks_uninstall(remote: Path | None) -> None:
     """Remove the shims and restore the hooks they replaced."""
     dirs, names = _targets(remote)
-    done = [{"git_dir": str(git_dir), "done": hooks.uninstall(git_dir, names)}
+    done = [{"git_dir": str(git_dir), "done": githooks.uninstall(git_dir, names)}
             for git_dir in dirs]
 
     def human() -> None:
@@ -68,15 +68,15 @@ def hooks_uninstall(remote: Path | None) -> None:
     show(done, human)
 
 
-@hooks_group.command("status")
+@githooks_group.command("status")
 @_remote_option
 @json_option
 @handles_errors
-def hooks_status(remote: Path | None) -> None:
+def githooks_status(remote: Path | None) -> None:
     """Each repo's hooks: installed, chained (an older hook runs first), foreign or absent."""
     dirs, names = _targets(remote)
-    items = [{"git_dir": str(git_dir), "hooks_dir": str(hooks.hooks_dir(git_dir)),
-              "hooks": hooks.status(git_dir, names)} for git_dir in dirs]
+    items = [{"git_dir": str(git_dir), "hooks_dir": str(githooks.git_hooks_dir(git_dir)),
+              "hooks": githooks.status(git_dir, names)} for git_dir in dirs]
 
     def human() -> None:
         for item in items:
@@ -87,5 +87,5 @@ def hooks_status(remote: Path | None) -> None:
 
 
 def register(group: click.Group) -> None:
-    for command in (hook, hooks_group):
+    for command in (git_hook_command, githooks_group):
         group.add_command(command)

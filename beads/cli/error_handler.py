@@ -53,18 +53,28 @@ def wants_json(argv: Sequence[str]) -> bool:
     return "--json" in words
 
 
+def _printable(message: str, as_json: bool) -> str:
+    """The message made safe to print: control characters shown (JSON escapes its own) and
+    undecodable bytes shown as `\\xNN`."""
+    try:
+        from beads.cli.output import encodable, safe
+    except Exception:  # printing itself is broken (a crash to report): plain ASCII will do
+        return ascii(message)[1:-1]
+    return encodable(message) if as_json else safe(message)
+
+
 def report(prog: str, message: str, code: str, as_json: bool, **extra: str) -> None:
     """Write one error line to stderr: `<prog>: <message>`, or a JSON object."""
-    from beads.cli.output import encodable, safe
+    import json
 
+    text = _printable(message, as_json)
     with contextlib.suppress(OSError):
         if as_json:
-            import orjson
-
-            payload = {"error": encodable(message), "code": code, **extra}
-            sys.stderr.buffer.write(orjson.dumps(payload) + b"\n")
+            payload = {"error": text, "code": code, **extra}
+            line = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            sys.stderr.buffer.write(line.encode("utf-8", "backslashreplace") + b"\n")
         else:
-            sys.stderr.write(f"{prog}: {safe(message)}\n")
+            sys.stderr.write(f"{prog}: {text}\n")
         sys.stderr.flush()
 
 
@@ -89,6 +99,13 @@ def reports_known_errors(prog: str, json_mode: Callable[[], bool]) -> Callable[[
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _is_help_request(error: BaseException) -> bool:
+    """A group run without a command (`bd`, `gt rig`): click shows its help, not an error."""
+    click = sys.modules.get("click")
+    kind = getattr(click.exceptions, "NoArgsIsHelpError", None) if click else None
+    return kind is not None and isinstance(error, kind)
 
 
 def _click_error(error: BaseException) -> tuple[str, str, int] | None:
@@ -189,10 +206,10 @@ def _silence_stdout() -> None:
 
 
 @contextlib.contextmanager
-def error_handler(prog: str, argv: Sequence[str] | None = None) -> Iterator[None]:
+def error_handler(prog: str) -> Iterator[None]:
     """Run the body of a command line: whatever it raises ends as one line on stderr and
     the exit status of its kind (see the module docstring); SystemExit passes through."""
-    as_json = wants_json(sys.argv[1:] if argv is None else argv)
+    as_json = wants_json(sys.argv[1:])
     try:
         try:
             yield
@@ -209,6 +226,9 @@ def error_handler(prog: str, argv: Sequence[str] | None = None) -> Iterator[None
     except BeadsError as error:
         fail(prog, error, as_json)
     except BaseException as error:
+        if _is_help_request(error):
+            error.show()  # type: ignore[attr-defined]
+            sys.exit(error.exit_code)  # type: ignore[attr-defined]
         known = _click_error(error)
         if known is None:
             _crash(prog, error, as_json)
@@ -218,7 +238,8 @@ def error_handler(prog: str, argv: Sequence[str] | None = None) -> Iterator[None
 
 
 def run_click(prog: str, command: click.Command) -> NoReturn:
-    """Run a click command under the error handler and exit with its status."""
+    """Run a click command under the error handler and exit with its status: what
+    `ctx.exit(n)` gave, else 0 (what a command returns is not a status)."""
     with error_handler(prog):
         result = command.main(prog_name=prog, standalone_mode=False)
-    sys.exit(result if isinstance(result, int) else 0)
+    sys.exit(result if isinstance(result, int) and not isinstance(result, bool) else 0)

@@ -189,8 +189,15 @@ def bad_option_value(path: tuple[str, ...], command: click.Command) -> list[str 
 
 
 def undecodable_arguments(path: tuple[str, ...], command: click.Command) -> list[str | bytes]:
-    """Every argument is bytes that are not UTF-8, with an escape sequence."""
-    return with_json(command, [*path, *[NOT_UTF8] * len(arguments(command))])
+    """Every argument, and every required option, is bytes that are not UTF-8 with an
+    escape sequence (twice for an argument that takes several)."""
+    words: list[str | bytes] = [*path]
+    for param in command.params:
+        if isinstance(param, click.Option) and param.required:
+            words += [param.opts[-1], NOT_UTF8]
+    for arg in arguments(command):
+        words += [NOT_UTF8] * (2 if arg.nargs == -1 else 1)
+    return with_json(command, words)
 
 
 KINDS: dict[str, tuple[Any, Any]] = {
@@ -330,6 +337,15 @@ def test_undecodable_search_is_data(place: dict[str, Any]) -> None:
     assert not any(mark in human.stdout for mark in UNSAFE) and b"\\xff" in human.stdout
 
 
+@pytest.mark.parametrize(("prog", "args"), [("bd", []), ("gt", []), ("gt", ["rig"])])
+def test_a_group_without_a_command_shows_its_help(place: dict[str, Any], prog: str,
+                                                 args: list[str]) -> None:
+    result = run_in_town(place, prog, args)
+    assert result.returncode in (0, 2)  # as click gives it: 2 from click 8.2 on
+    shown = (result.stdout + result.stderr).decode()
+    assert shown.startswith("Usage: ") and "Commands:" in shown
+
+
 @pytest.mark.parametrize(("prog", "args", "code"),
                          [("bd", ["list"], "not_initialized"), ("gt", ["agents"], "gt_error")])
 def test_outside_a_repository_or_town(tmp_path: Path, prog: str, args: list[str],
@@ -387,6 +403,22 @@ def test_crash_log_falls_back_to_the_temp_dir(ledger: Any, repo: Path, tmp_path:
     _break_cache(repo)
     line = one_line(run("bd", ["show", "gt-zzzz"], repo, env), "bd", [3], as_json=False)
     assert "Traceback" in _crash_log(line, temp)
+
+
+@pytest.mark.parametrize("prog", ["bd", "gt"])
+def test_a_broken_dependency_at_startup_is_a_crash(repo: Path, tmp_path: Path,
+                                                   prog: str) -> None:
+    """An install whose orjson cannot load (here a module named orjson, found first on the
+    path, that raises): the failing import is caught too, with its log."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "orjson.py").write_text("raise ImportError('this orjson is broken')\n")
+    env = {**clean_env(tmp_path), "PYTHONPATH": str(shadow)}
+    line = one_line(run(prog, ["list" if prog == "bd" else "agents"], repo, env), prog, [3],
+                    as_json=False)
+    assert line.startswith("unexpected error (ImportError: this orjson is broken)"), line
+    log = _crash_log(line, tmp_path / "cache" / "gastown-py")
+    assert "Traceback" in log and "import" in log and "this orjson is broken" in log
 
 
 def test_gt_unexpected_error_is_one_line_naming_a_crash_log(place: dict[str, Any]) -> None:

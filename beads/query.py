@@ -122,7 +122,21 @@ class Filters:
             args += [self.text.lower(), self.text.lower()]
         if self.wisps_only:
             clauses.append("layer = 1")
+        if not all(map(_is_utf8, args)):
+            # Bytes that are not UTF-8 (from the command line) match no bead's text.
+            return " WHERE 0", []
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _is_utf8(value: Any) -> bool:
+    """False for a str holding lone surrogates (undecodable bytes), which sqlite refuses."""
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _order(sort: str, reverse: bool) -> str:

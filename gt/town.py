@@ -21,6 +21,7 @@ from typing import Any
 from beads import Ledger
 from beads.errors import NotInitialized
 from beads.gitdir import ROUTES_FILE
+from beads.model import check_utf8
 from gt import githooks, tomlfile
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
@@ -63,6 +64,7 @@ class Town:
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise GtError(f"refusing to install a town in {root}: the directory is not empty "
                           "and is not a town")
+        check_utf8(name or root.name, "the town's name")
         if remote is not None:
             from gt import sharing
 

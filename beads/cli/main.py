@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
-import orjson
 
 from beads.cli import (
     admin,
@@ -19,6 +16,7 @@ from beads.cli import (
     wisps,
 )
 from beads.cli.context import Settings
+from beads.cli.error_handler import run_click
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,17 +37,5 @@ for module in (admin, creating, showing, listing, updating, deps, labels, commen
 
 
 def main() -> None:
-    """Run bd; with --json anywhere on the line, usage errors are JSON on stderr too."""
-    try:
-        code = cli.main(prog_name="bd", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("bd: aborted", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        if "--json" in sys.argv[1:]:
-            payload = {"error": exc.format_message(), "code": "usage"}
-            sys.stderr.buffer.write(orjson.dumps(payload) + b"\n")
-        else:
-            exc.show()
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    """Run bd; every error ends as one line (beads.cli.error_handler)."""
+    run_click("bd", cli)

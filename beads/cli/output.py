@@ -15,20 +15,32 @@ import orjson
 
 from beads.model import SCHEMA_VERSION
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_NL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters, line separators, and lone surrogates: an argument's bytes that were not
+# UTF-8 arrive as U+DC80-U+DCFF (Python's surrogateescape) and cannot even be written out.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CONTROL_NL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
+    if "\udc80" <= char <= "\udcff":
+        return f"\\x{ord(char) - 0xdc00:02x}"  # the undecodable byte itself
     return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char, f"\\x{ord(char):02x}"
                                                       if ord(char) < 256 else f"\\u{ord(char):04x}")
 
 
 def safe(text: Any, keep_newlines: bool = False) -> str:
-    """Text with control characters made visible; newlines kept only if asked."""
+    """Text with control characters and undecodable bytes made visible; newlines kept only
+    if asked."""
     pattern = _CONTROL if keep_newlines else _CONTROL_NL
     return pattern.sub(_escape, str(text))
+
+
+def encodable(text: str) -> str:
+    """Text with only its undecodable bytes (lone surrogates) made visible: what JSON needs,
+    since UTF-8 cannot carry them."""
+    return _SURROGATE.sub(_escape, text)
 
 
 def emit_json(value: Any) -> None:

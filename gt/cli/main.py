@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from beads.cli.error_handler import run_click
 from gt.cli import (
     demo_cmd,
     githooks,
@@ -33,4 +34,5 @@ for module in (town_cmds, work_cmds, mail_cmds, refinery_cmds, reactor_cmds, git
 
 
 def main() -> None:
-    cli(prog_name="gt")
+    """Run gt; every error ends as one line (beads.cli.error_handler)."""
+    run_click("gt", cli)

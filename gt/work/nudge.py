@@ -7,6 +7,7 @@ from pathlib import Path
 import filelock
 import orjson
 
+from beads.model import check_utf8
 from gt.agents import Address
 from gt.town import Town
 
@@ -38,6 +39,7 @@ def nudge(town: Town, address: Address, text: str, sender: str) -> str:
     """Type `text` into the agent's live session; queue it when the agent is not live."""
     from gt.launch import backend
 
+    check_utf8(text, "the nudge text")
     if backend(town).send(address.session, text):
         return "delivered"
     enqueue(town, address, text, sender)

@@ -13,7 +13,8 @@ Contract:
 - Guards judge one record or one link at a time, so a batch writer applies the same rules as
   the single commands by calling them for each bead and each link it plans (`check_new_id`,
   `check_settable`, `check_label`, `check_link`, `check_not_self`), and the cycle rules with
-  a graph that includes the links planned so far in the batch (`check_no_blocking_cycle`,
+  graphs that include the links planned so far in the batch (`check_acyclic_in` on the
+  graphs `link_graphs` gives, which applies `check_no_blocking_cycle` and
   `check_not_own_ancestor`).
 
 The one rule across ledgers: a `tracks` link may name a bead of another ledger (a convoy in the
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +46,7 @@ _SET_BY_LEDGER = {"create": DERIVED_FIELDS | {"id", "deleted"},
 # The one link type that may name a bead of another ledger (see `is_foreign`).
 CROSS_LEDGER_LINK = "tracks"
 # Link types that order work; a cycle of them would hold every bead on it back forever.
-_ORDERING = BLOCKING_DEP_TYPES - {"parent-child"}
+ORDERING_LINKS = BLOCKING_DEP_TYPES - {"parent-child"}
 
 
 # ----------------------------------------------------------------- plain input
@@ -152,6 +154,28 @@ def check_no_blocking_cycle(bead_id: str, target: str, graph: dict[str, list[str
                          f"({target} already depends on {bead_id})")
 
 
+def link_graphs(db: sqlite3.Connection) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The ordering links and the parent-child links (bead -> targets) of the ledger the read
+    cache `db` holds: the graphs a batch writer starts from, adding the links it plans."""
+    parents: dict[str, list[str]] = defaultdict(list)
+    for bead, target in db.execute("SELECT id, target FROM deps WHERE type = 'parent-child'"):
+        parents[bead].append(target)
+    return query.blocking_edges(db), parents
+
+
+def check_acyclic_in(bead_id: str, target: str, kind: str, ordering: dict[str, list[str]],
+                     parents: dict[str, list[str]]) -> None:
+    """A new link of type `kind` closes no cycle in the graphs `ordering` and `parents`
+    (from `link_graphs`, plus the links a batch planned before this one)."""
+    if kind == "parent-child":
+        def parent_of(child: str) -> str | None:
+            return next(iter(parents.get(child, ())), None)
+
+        check_not_own_ancestor(bead_id, target, parent_of)
+    elif kind in ORDERING_LINKS:
+        check_no_blocking_cycle(bead_id, target, ordering)
+
+
 def check_acyclic(db: sqlite3.Connection, bead_id: str, target: str, kind: str) -> None:
     """A new link of type `kind` closes no cycle in the ledger the read cache `db` holds."""
     if kind == "parent-child":
@@ -160,7 +184,7 @@ def check_acyclic(db: sqlite3.Connection, bead_id: str, target: str, kind: str) 
             return row[0] if row else None
 
         check_not_own_ancestor(bead_id, target, parent_of)
-    elif kind in _ORDERING:
+    elif kind in ORDERING_LINKS:
         check_no_blocking_cycle(bead_id, target, query.blocking_edges(db))
 
 

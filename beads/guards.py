@@ -17,9 +17,11 @@ Contract:
   graphs `link_graphs` gives, which applies `check_no_blocking_cycle` and
   `check_not_own_ancestor`).
 
-The one rule across ledgers: a `tracks` link may name a bead of another ledger (a convoy in the
+Links across ledgers: a `tracks` link may name a bead of another ledger (a convoy in the
 town's ledger tracks rig beads), so its target is checked for form only, never looked up
-(`is_foreign`).
+(`is_foreign`). A link of any type may name a bead of another project in Beads' form
+`external:<project>:<id>` (`is_external`): checked for form only too, and it never holds a
+bead back (as in Beads with no `external_projects` configured).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ _SET_BY_LEDGER = {"create": DERIVED_FIELDS | {"id", "deleted"},
                   "update": DERIVED_FIELDS | {"id", "deleted", "created_by"}}
 # The one link type that may name a bead of another ledger (see `is_foreign`).
 CROSS_LEDGER_LINK = "tracks"
+# How a link names a bead of another project (see `is_external`).
+EXTERNAL_PREFIX = "external:"
 # Link types that order work; a cycle of them would hold every bead on it back forever.
 ORDERING_LINKS = BLOCKING_DEP_TYPES - {"parent-child"}
 
@@ -112,18 +116,27 @@ def is_foreign(dep_type: str, target: str, prefix: str,
         target.startswith(prefix + "-") or target in new_ids)
 
 
+def is_external(target: str) -> bool:
+    """Whether a link names a bead of another project: `external:<project>:<id>`."""
+    return target.startswith(EXTERNAL_PREFIX)
+
+
 def link_target(dep_type: str, target: str, prefix: Callable[[], str],
                 resolve: Callable[[str], str]) -> str:
-    """The bead a new link names: a foreign target as given (checked for form), any other
-    resolved to a bead of this ledger. `prefix` gives this ledger's prefix; it is asked only
-    for a link of the type that may cross ledgers."""
-    if dep_type == CROSS_LEDGER_LINK and is_foreign(dep_type, target, prefix()):
+    """The bead a link names: an external or foreign target as given (checked for form), any
+    other resolved to a bead of this ledger. `prefix` gives this ledger's prefix; it is asked
+    only for a link of the type that may cross ledgers."""
+    if is_external(target) or (dep_type == CROSS_LEDGER_LINK
+                                and is_foreign(dep_type, target, prefix())):
         return check_dep_target(target)
     return resolve(target)
 
 
 def check_link(view: View, dep_type: str, target: str) -> None:
-    """A new link's target is a live bead of the snapshot or the overlay, unless foreign."""
+    """A new link's target is a live bead of the snapshot or the overlay, unless external
+    or foreign."""
+    if is_external(target):
+        return
     if not is_foreign(dep_type, target, view.snap.meta["prefix"], view.new_ids):
         live(view, target)
 

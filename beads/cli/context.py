@@ -16,6 +16,7 @@ import click
 import orjson
 
 from beads import gitdir
+from beads.adopt import adopt_and_say
 from beads.errors import BeadsError
 from beads.reader import Reader
 
@@ -45,12 +46,14 @@ class Settings:
             self.repo = str(target)
 
     def dirs(self) -> gitdir.GitDirs:
-        return gitdir.find(self.repo)
+        """The ledger's git dirs; a clone with only a remote's ledger adopts it here."""
+        return adopt_and_say(gitdir.find(self.repo))
 
     def ledger(self) -> Ledger:
         if self._ledger is None:
             from beads.ledger import Ledger
 
+            self.dirs()
             self._ledger = Ledger(self.repo, self.actor)
         return self._ledger
 

@@ -180,8 +180,13 @@ def _graphs(db: Any, links: _Links, without_added: bool) -> tuple[dict[str, list
         if without_added else set()
     for bead, pairs in links.final.items():
         kept = [(kind, target) for kind, target in pairs if (bead, kind, target) not in added]
-        ordering[bead] = [t for kind, t in kept if kind in guards.ORDERING_LINKS]
-        parents[bead] = [t for kind, t in kept if kind == "parent-child"]
+        for graph, targets in (
+                (ordering, [t for kind, t in kept if kind in guards.ORDERING_LINKS]),
+                (parents, [t for kind, t in kept if kind == "parent-child"])):
+            if targets:
+                graph[bead] = targets
+            else:
+                graph.pop(bead, None)
     return ordering, parents
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import sys
 
 import click
+from click.core import ParameterSource
 
+from beads import gitdir
+from beads.adopt import fetch_remote_ledger
 from beads.cli.context import handles_errors, json_option, settings
 from beads.cli.output import emit_json, line, safe
 from beads.errors import InvalidInput
@@ -18,10 +21,15 @@ from beads.errors import InvalidInput
 @json_option
 @handles_errors
 def init(prefix: str) -> None:
-    """Create the ledger on this repository's `beads` branch (the work tree is untouched)."""
+    """Create the ledger on this repository's `beads` branch (the work tree is untouched).
+    A ledger already here, or a remote's that a clone adopts, is kept: never a second root."""
     from beads.ledger import Ledger
 
     s = settings()
+    dirs = s.dirs()
+    chosen = click.get_current_context().get_parameter_source("prefix")
+    if gitdir.read_ref(dirs.common_dir) is not None and chosen is ParameterSource.DEFAULT:
+        prefix = s.ledger().prefix
     ledger = Ledger.init(s.repo, prefix, s.actor)
     tip = str(ledger.store.tip())
     if s.json:
@@ -177,6 +185,9 @@ def sync_cmd(remote: str) -> None:
     from beads.sync import sync
 
     s = settings()
+    dirs = s.dirs()
+    if gitdir.read_ref(dirs.common_dir) is None:
+        fetch_remote_ledger(dirs, remote)
     report = sync(s.ledger(), remote)
     if s.json:
         emit_json(report.to_dict())

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from beads import gitdir
+from beads.adopt import adopt_and_say
 from beads.cli.error_handler import reports_known_errors
 from beads.reader import Reader
 
@@ -44,12 +45,14 @@ class Settings:
             self.repo = str(target)
 
     def dirs(self) -> gitdir.GitDirs:
-        return gitdir.find(self.repo)
+        """The ledger's git dirs; a clone with only a remote's ledger adopts it here."""
+        return adopt_and_say(gitdir.find(self.repo))
 
     def ledger(self) -> Ledger:
         if self._ledger is None:
             from beads.ledger import Ledger
 
+            self.dirs()
             self._ledger = Ledger(self.repo, self.actor)
         return self._ledger
 

@@ -12,10 +12,12 @@ from beads import canonical
 from beads.cli.context import handles_errors, json_option, read_text_arg, settings
 from beads.cli.output import emit_json, line, safe
 from beads.errors import InvalidInput
+from beads.guards import is_external
 
 
 def parse_deps(values: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
-    """`--deps blocks:gt-1,related:gt-2` (a bare id means blocks)."""
+    """`--deps blocks:gt-1,related:gt-2` (a bare id, or a bare `external:<project>:<id>`,
+    means blocks)."""
     deps = []
     for value in values:
         for item in str(value).split(","):
@@ -23,7 +25,8 @@ def parse_deps(values: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
             if not item:
                 continue
             kind, sep, target = item.partition(":")
-            deps.append((kind, target) if sep else ("blocks", kind))
+            bare = not sep or is_external(item)
+            deps.append(("blocks", item) if bare else (kind, target))
     return deps
 
 

@@ -9,16 +9,22 @@ import orjson
 
 from beads.cli import (
     admin,
+    agentdocs,
     comments,
     creating,
     deps,
+    doctor,
+    epics,
+    info,
     labels,
     listing,
+    shortcuts,
     showing,
     updating,
     wisps,
 )
 from beads.cli.context import Settings
+from beads.cli.globalflags import normalize
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,21 +33,24 @@ from beads.cli.context import Settings
 @click.option("--actor", metavar="NAME",
               help="Who is acting (default: $BD_ACTOR, git user.name, $USER).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (also accepted per command).")
-@click.version_option(package_name="gastown-py", prog_name="bd")
+@info.beads_flags
+@click.version_option(info.package_version(), prog_name="bd", message=info.VERSION_LINE)
 @click.pass_context
 def cli(ctx: click.Context, repo: str | None, actor: str | None, as_json: bool) -> None:
     """bd: a git-native issue ledger on the `beads` branch of your repository."""
     ctx.obj = Settings(repo, actor, as_json)
 
 
-for module in (admin, creating, showing, listing, updating, deps, labels, comments, wisps):
+for module in (admin, creating, showing, listing, updating, deps, labels, comments, wisps,
+               info, agentdocs, epics, shortcuts, doctor):
     module.register(cli)
 
 
 def main() -> None:
     """Run bd; with --json anywhere on the line, usage errors are JSON on stderr too."""
     try:
-        code = cli.main(prog_name="bd", standalone_mode=False)
+        code = cli.main(args=normalize(sys.argv[1:], cli), prog_name="bd",
+                        standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("bd: aborted", err=True)
         sys.exit(1)

@@ -6,7 +6,7 @@ refuse a bd older than the interface they were built for (beads-mcp wants at lea
 We report the Beads release whose clients we test against unchanged: beads-mcp 1.3.2 is
 released from the Beads repository in step with bd 1.3.2, and the tests drive every call it
 and beads-ui 0.12 make. A newer client that needs a newer interface then fails its own check
-loudly instead of meeting a command we lack.
+loudly instead of meeting a command we lack. `bd --version` stays our package's own version.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from beads.cli.output import emit_json, line
 from beads.model import DEP_TYPES, ISSUE_TYPES, SCHEMA_VERSION, STATUSES
 
 BEADS_COMPAT_VERSION = "1.3.2"
-VERSION_LINE = f"%(prog)s version {BEADS_COMPAT_VERSION} (gastown-py %(version)s)"
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -34,7 +34,7 @@ from beads.cli.globalflags import normalize
               help="Who is acting (default: $BD_ACTOR, git user.name, $USER).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (also accepted per command).")
 @info.beads_flags
-@click.version_option(info.package_version(), prog_name="bd", message=info.VERSION_LINE)
+@click.version_option(package_name="gastown-py", prog_name="bd")
 @click.pass_context
 def cli(ctx: click.Context, repo: str | None, actor: str | None, as_json: bool) -> None:
     """bd: a git-native issue ledger on the `beads` branch of your repository."""

@@ -531,7 +531,12 @@ class Ledger:
 
     def dep_remove(self, partial: str, target_partial: str,
                    dep_type: str | None = None) -> int:
-        bead_id, target = self.resolve(partial), self.resolve(target_partial)
+        bead_id = self.resolve(partial)
+        try:
+            target = self.resolve(target_partial)
+        except NotFound:
+            # A link to a bead that is gone (deleted) or in another ledger: its exact id.
+            target = check_id(target_partial)
 
         def plan(view: View) -> tuple[list[Intent], Any]:
             doc = self._live(view, bead_id)

@@ -63,7 +63,7 @@ def init(prefix: str, non_interactive: bool, skip_agents: bool, skip_hooks: bool
         if made_repo is not None:
             line(f"initialized a git repository in {safe(made_repo)}")
         line(f"ledger ready: prefix {prefix}, refs/heads/beads at {tip[:10]}")
-        if link is None:
+        if link is None and workspace.work_tree(ledger.dirs) is not None:
             line(f"note: {safe(link_note)}")
 
 

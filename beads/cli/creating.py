@@ -93,7 +93,8 @@ def specs_from_text(text: str, source: str) -> list[Any]:
 @click.option("--title", "title_opt", help="Title (instead of the argument).")
 @click.option("-d", "--description", help="Description (- reads stdin).")
 @click.option("--design", help="Design notes.")
-@click.option("--acceptance", "acceptance_criteria", help="Acceptance criteria.")
+@click.option("--acceptance", "--acceptance-criteria", "acceptance_criteria",
+              help="Acceptance criteria.")
 @click.option("--notes", help="Notes.")
 @click.option("-p", "--priority", default="2", show_default=True, help="0-4 or P0-P4.")
 @click.option("-t", "--type", "issue_type", default="task", show_default=True,
@@ -140,7 +141,10 @@ def create(title: str | None, title_opt: str | None, file_path: str | None, labe
                          bead_id=bead_id)]
     created = s.ledger().create_many(specs)
     if s.json:
-        emit_json(created[0] if len(created) == 1 and not file_path else created)
+        from beads.cli.shaped import shaped
+
+        out = shaped(created)
+        emit_json(out[0] if len(out) == 1 and not file_path else out)
     elif silent:
         for bead in created:
             line(bead["id"])

@@ -1,4 +1,4 @@
-"""`bd dep add|rm|list|tree|cycles`: the dependency graph."""
+"""`bd dep add|rm|list|tree|cycles`: the dependency graph (`dep remove` is `dep rm`)."""
 
 from __future__ import annotations
 
@@ -137,4 +137,5 @@ def dep_cycles() -> None:
 
 
 def register(group: click.Group) -> None:
+    dep.add_command(dep_rm, name="remove")
     group.add_command(dep)

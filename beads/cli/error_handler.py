@@ -237,9 +237,9 @@ def error_handler(prog: str) -> Iterator[None]:
         sys.exit(status)
 
 
-def run_click(prog: str, command: click.Command) -> NoReturn:
-    """Run a click command under the error handler and exit with its status: what
-    `ctx.exit(n)` gave, else 0 (what a command returns is not a status)."""
+def run_click(prog: str, command: click.Command, args: list[str] | None = None) -> NoReturn:
+    """Run a click command (on `args`, else the command line) under the error handler and exit
+    with its status: what `ctx.exit(n)` gave, else 0 (what a command returns is not a status)."""
     with error_handler(prog):
-        result = command.main(prog_name=prog, standalone_mode=False)
+        result = command.main(args=args, prog_name=prog, standalone_mode=False)
     sys.exit(result if isinstance(result, int) and not isinstance(result, bool) else 0)

@@ -87,6 +87,8 @@ def bead_details(bead: dict[str, Any]) -> list[str]:
               "external_ref", "parent")
     known = {"id", "title", "status", "priority", "issue_type", "labels", "dependencies",
              "comments", "dependents", "blocked_by", "schema_version", "description", "design",
+             "blockers", "blocked_by_count", "dependency_count", "dependent_count",
+             "external_dependencies",
              "acceptance_criteria", "notes", "metadata", "close_failed", "as_of", *listed}
     for key in (*listed, *sorted(set(bead) - known)):
         if bead.get(key) not in (None, ""):
@@ -108,9 +110,9 @@ def bead_details(bead: dict[str, Any]) -> list[str]:
     if bead.get("dependents"):
         out.append("\nDependents:")
         out += [f"  ← {safe(d['id'])} ({safe(d['type'])})" for d in bead["dependents"]]
-    if bead.get("blocked_by"):
+    if bead.get("blockers"):
         out.append("\nBlocked by:")
-        out += [f"  ⊘ {safe(d['id'])} ({safe(d['reason'])})" for d in bead["blocked_by"]]
+        out += [f"  ⊘ {safe(d['id'])} ({safe(d['reason'])})" for d in bead["blockers"]]
     if bead.get("comments"):
         out.append("\nComments:")
         for comment in bead["comments"]:

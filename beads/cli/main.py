@@ -12,8 +12,10 @@ from beads.cli import (
     comments,
     creating,
     deps,
+    formulas,
     labels,
     listing,
+    molecules,
     showing,
     updating,
     wisps,
@@ -34,7 +36,8 @@ def cli(ctx: click.Context, repo: str | None, actor: str | None, as_json: bool) 
     ctx.obj = Settings(repo, actor, as_json)
 
 
-for module in (admin, creating, showing, listing, updating, deps, labels, comments, wisps):
+for module in (admin, creating, showing, listing, updating, deps, labels, comments, wisps,
+               formulas, molecules):
     module.register(cli)
 
 

@@ -1,5 +1,5 @@
-"""`bd formula list|show`, `bd cook` and `bd mol ...` (beads/cli/formulas.py,
-beads/cli/molecules.py): JSON and human forms, one-line errors, hostile text as data."""
+"""`bd mol ...` (beads/cli/molecules.py): pour, walk, squash and burn molecules; JSON and
+human forms, one-line errors, hostile text as data."""
 
 from __future__ import annotations
 
@@ -12,95 +12,14 @@ import pytest
 
 from tests.bd_helpers import invoke, js, ok
 from tests.conftest import FIXTURES, git, needs_fixtures, run_bd, tip
-
-DUO = """
-formula = "duo"
-description = "Two steps, the second after the first."
-version = 3
-
-[vars.what]
-description = "What is done"
-required = true
-
-[vars.mode]
-default = "careful"
-enum = ["careful", "quick"]
-
-[[steps]]
-id = "first"
-title = "Start {{what}}"
-description = "Begin {{what}} ({{mode}})."
-
-[[steps]]
-id = "second"
-title = "Finish {{what}}"
-needs = ["first"]
-"""
+from tests.mol_helpers import DUO, add_formula, fails
 
 
 @pytest.fixture
 def mol_repo(bd_repo: Path) -> Path:
     """A `gt` ledger whose work tree offers the formula `duo` in `.beads/formulas/`."""
-    path = bd_repo / ".beads" / "formulas"
-    path.mkdir(parents=True)
-    (path / "duo.formula.toml").write_text(DUO)
+    add_formula(bd_repo, "duo", DUO)
     return bd_repo
-
-
-def fails(repo: Path, *args: str) -> str:
-    """A command that must fail with one line on stderr and write nothing."""
-    before = tip(repo)
-    result = invoke(repo, *args)
-    assert result.exit_code == 1, result.stdout
-    assert result.stderr.startswith("bd: ") and result.stderr.count("\n") == 1, result.stderr
-    assert tip(repo) == before
-    return result.stderr
-
-
-# ----------------------------------------------------------------------- formulas
-
-
-def test_formula_list_shows_the_search_path_in_order(mol_repo: Path, tmp_path: Path) -> None:
-    home = tmp_path / "home" / ".beads" / "formulas"
-    home.mkdir(parents=True)
-    (home / "duo.formula.toml").write_text(DUO.replace('"Two steps', '"Shadowed'))
-    (home / "solo.formula.toml").write_text('formula = "solo"\n[[steps]]\nid = "only"\n')
-    (home / "broken.formula.toml").write_text("formula = [\n")
-    listed = {f["name"]: f for f in js(mol_repo, "formula", "list")}
-    assert listed["duo"]["where"] == "project" and listed["duo"]["version"] == 3
-    assert listed["duo"]["description"].startswith("Two steps")
-    assert listed["solo"]["where"] == "user" and listed["solo"]["type"] == "workflow"
-    assert listed["bead-triage"]["where"] == "builtin"
-    assert listed["broken"]["type"] == "unreadable" and listed["broken"]["error"]
-    human = ok(mol_repo, "formula", "list").stdout
-    assert any(row.startswith("duo ") and "project" in row for row in human.splitlines())
-
-
-def test_formula_show_previews_with_placeholders(mol_repo: Path) -> None:
-    shown = js(mol_repo, "formula", "show", "duo")
-    assert shown["placeholders"] == ["what"]
-    assert [s["title"] for s in shown["steps"]] == ["Start {{what}}", "Finish {{what}}"]
-    assert shown["vars"][1] == {"name": "mode", "description": "", "default": "careful",
-                                "required": False, "enum": ["careful", "quick"],
-                                "pattern": ""}
-    given = js(mol_repo, "formula", "show", "duo", "--var", "what=tea")
-    assert given["placeholders"] == [] and given["steps"][0]["title"] == "Start tea"
-    human = ok(mol_repo, "formula", "show", "duo").stdout
-    assert "what (required)" in human and "second: Finish {{what}}  (needs first)" in human
-
-
-def test_cook_stores_a_protomolecule_and_dry_run_writes_nothing(mol_repo: Path) -> None:
-    before = tip(mol_repo)
-    preview = js(mol_repo, "cook", "duo", "--var", "what=tea", "--dry-run")
-    assert preview["formula"] == "duo" and len(preview["steps"]) == 2
-    assert tip(mol_repo) == before
-    cooked = js(mol_repo, "cook", "duo", "--var", "what=tea")
-    assert cooked["steps"] == 2 and cooked["bead"]["labels"] == ["template"]
-    assert git(mol_repo, "log", "-1", "--format=%s", "refs/heads/beads").strip() == \
-        "cook duo (2 steps)"
-    poured = js(mol_repo, "mol", "pour", cooked["proto"])
-    assert poured["current"]["title"] == "Start tea"
-    assert "already cooked" in fails(mol_repo, "mol", "pour", cooked["proto"], "--var", "x=1")
 
 
 # ----------------------------------------------------------------------- pour and walk
@@ -220,8 +139,6 @@ def test_durable_squash_and_burn(mol_repo: Path) -> None:
      "variable 'mode' is 'loud', not one of its allowed values"),
     (("mol", "pour", "duo", "--var", "what=x", "--on", "gt-zzzz"), "no bead matches"),
     (("mol", "wisp", "./missing.formula.toml"), "no formula file at"),
-    (("cook", "duo"), "missing required variable 'what'"),
-    (("formula", "show", "nope"), "formula 'nope' not found"),
     (("mol", "current", "gt-zzzz"), "no bead matches 'gt-zzzz'"),
     (("mol", "stale", "--idle", "soon"), "invalid duration 'soon'"),
 ])

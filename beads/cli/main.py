@@ -14,9 +14,11 @@ from beads.cli import (
     deps,
     doctor,
     epics,
+    formulas,
     info,
     labels,
     listing,
+    molecules,
     shortcuts,
     showing,
     updating,
@@ -42,7 +44,7 @@ def cli(ctx: click.Context, repo: str | None, actor: str | None, as_json: bool) 
 
 
 for module in (admin, creating, showing, listing, updating, deps, labels, comments, wisps,
-               info, agentdocs, epics, shortcuts, doctor):
+               info, agentdocs, epics, shortcuts, doctor, formulas, molecules):
     module.register(cli)
 
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 # Minting retries before giving up; every second retry lengthens the hash by one character.
 MINT_ATTEMPTS = 8
+# What a new bead is when not told otherwise (Beads' defaults too); an import fills them in.
+DEFAULTS = {"status": "open", "priority": 2, "issue_type": "task"}
 
 
 @dataclass
@@ -47,9 +49,8 @@ def plan_create(view: View, spec: NewBead, actor: str) -> Intent:
         guards.check_settable(name, "create")
         if value is not None:
             fields[name] = vocab.field(name, value)
-    fields.setdefault("status", "open")
-    fields.setdefault("priority", 2)
-    fields.setdefault("issue_type", "task")
+    for name, value in DEFAULTS.items():
+        fields.setdefault(name, value)
     fields["created_by"] = actor
     guards.check_opens(fields)
     ephemeral = spec.ephemeral or bool(fields.get("ephemeral"))

@@ -1,4 +1,8 @@
-"""The ledger's exception types: each carries a one-line message fit for a user."""
+"""The ledger's exception types: each carries a one-line message fit for a user.
+
+`code` names the kind of error in `--json` output (`{"error": ..., "code": ...}`, written by
+beads.cli.error_handler): scripts and agents match on it, so a code is never renamed.
+"""
 
 
 class BeadsError(Exception):

@@ -49,8 +49,11 @@ def _from_dotgit_file(dotgit: Path) -> Path | None:
 
 
 def find(start: str | os.PathLike[str] | None = None) -> GitDirs:
-    """The git dirs for `start` (default: $BEADS_DIR, $GIT_DIR, or the current directory)."""
-    env = os.environ.get("BEADS_DIR") or os.environ.get("GIT_DIR")
+    """The git dirs for `start` (default: $BEADS_DIR, $GIT_DIR, $BEADS_WORKING_DIR, or the
+    current directory). Beads' clients set BEADS_DIR to a workspace's `.beads` and
+    BEADS_WORKING_DIR to the workspace itself: discovery walks up from either."""
+    env = (os.environ.get("BEADS_DIR") or os.environ.get("GIT_DIR")
+           or os.environ.get("BEADS_WORKING_DIR"))
     here = Path(start if start is not None else env or os.getcwd()).resolve()
     git_dir = None
     for candidate in (here, *here.parents):

@@ -13,18 +13,22 @@ Contract:
 - Guards judge one record or one link at a time, so a batch writer applies the same rules as
   the single commands by calling them for each bead and each link it plans (`check_new_id`,
   `check_settable`, `check_label`, `check_link`, `check_not_self`), and the cycle rules with
-  a graph that includes the links planned so far in the batch (`check_no_blocking_cycle`,
+  graphs that include the links planned so far in the batch (`check_acyclic_in` on the
+  graphs `link_graphs` gives, which applies `check_no_blocking_cycle` and
   `check_not_own_ancestor`).
 
-The one rule across ledgers: a `tracks` link may name a bead of another ledger (a convoy in the
+Links across ledgers: a `tracks` link may name a bead of another ledger (a convoy in the
 town's ledger tracks rig beads), so its target is checked for form only, never looked up
-(`is_foreign`).
+(`is_foreign`). A link of any type may name a bead of another project in Beads' form
+`external:<project>:<id>` (`is_external`): checked for form only too, and it never holds a
+bead back (as in Beads with no `external_projects` configured).
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +47,10 @@ _SET_BY_LEDGER = {"create": DERIVED_FIELDS | {"id", "deleted"},
                   "update": DERIVED_FIELDS | {"id", "deleted", "created_by"}}
 # The one link type that may name a bead of another ledger (see `is_foreign`).
 CROSS_LEDGER_LINK = "tracks"
+# How a link names a bead of another project (see `is_external`).
+EXTERNAL_PREFIX = "external:"
 # Link types that order work; a cycle of them would hold every bead on it back forever.
-_ORDERING = BLOCKING_DEP_TYPES - {"parent-child"}
+ORDERING_LINKS = BLOCKING_DEP_TYPES - {"parent-child"}
 
 
 # ----------------------------------------------------------------- plain input
@@ -110,18 +116,27 @@ def is_foreign(dep_type: str, target: str, prefix: str,
         target.startswith(prefix + "-") or target in new_ids)
 
 
+def is_external(target: str) -> bool:
+    """Whether a link names a bead of another project: `external:<project>:<id>`."""
+    return target.startswith(EXTERNAL_PREFIX)
+
+
 def link_target(dep_type: str, target: str, prefix: Callable[[], str],
                 resolve: Callable[[str], str]) -> str:
-    """The bead a new link names: a foreign target as given (checked for form), any other
-    resolved to a bead of this ledger. `prefix` gives this ledger's prefix; it is asked only
-    for a link of the type that may cross ledgers."""
-    if dep_type == CROSS_LEDGER_LINK and is_foreign(dep_type, target, prefix()):
+    """The bead a link names: an external or foreign target as given (checked for form), any
+    other resolved to a bead of this ledger. `prefix` gives this ledger's prefix; it is asked
+    only for a link of the type that may cross ledgers."""
+    if is_external(target) or (dep_type == CROSS_LEDGER_LINK
+                                and is_foreign(dep_type, target, prefix())):
         return check_dep_target(target)
     return resolve(target)
 
 
 def check_link(view: View, dep_type: str, target: str) -> None:
-    """A new link's target is a live bead of the snapshot or the overlay, unless foreign."""
+    """A new link's target is a live bead of the snapshot or the overlay, unless external
+    or foreign."""
+    if is_external(target):
+        return
     if not is_foreign(dep_type, target, view.snap.meta["prefix"], view.new_ids):
         live(view, target)
 
@@ -152,6 +167,28 @@ def check_no_blocking_cycle(bead_id: str, target: str, graph: dict[str, list[str
                          f"({target} already depends on {bead_id})")
 
 
+def link_graphs(db: sqlite3.Connection) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The ordering links and the parent-child links (bead -> targets) of the ledger the read
+    cache `db` holds: the graphs a batch writer starts from, adding the links it plans."""
+    parents: dict[str, list[str]] = defaultdict(list)
+    for bead, target in db.execute("SELECT id, target FROM deps WHERE type = 'parent-child'"):
+        parents[bead].append(target)
+    return query.blocking_edges(db), parents
+
+
+def check_acyclic_in(bead_id: str, target: str, kind: str, ordering: dict[str, list[str]],
+                     parents: dict[str, list[str]]) -> None:
+    """A new link of type `kind` closes no cycle in the graphs `ordering` and `parents`
+    (from `link_graphs`, plus the links a batch planned before this one)."""
+    if kind == "parent-child":
+        def parent_of(child: str) -> str | None:
+            return next(iter(parents.get(child, ())), None)
+
+        check_not_own_ancestor(bead_id, target, parent_of)
+    elif kind in ORDERING_LINKS:
+        check_no_blocking_cycle(bead_id, target, ordering)
+
+
 def check_acyclic(db: sqlite3.Connection, bead_id: str, target: str, kind: str) -> None:
     """A new link of type `kind` closes no cycle in the ledger the read cache `db` holds."""
     if kind == "parent-child":
@@ -160,7 +197,7 @@ def check_acyclic(db: sqlite3.Connection, bead_id: str, target: str, kind: str) 
             return row[0] if row else None
 
         check_not_own_ancestor(bead_id, target, parent_of)
-    elif kind in _ORDERING:
+    elif kind in ORDERING_LINKS:
         check_no_blocking_cycle(bead_id, target, query.blocking_edges(db))
 
 

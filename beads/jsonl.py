@@ -1,18 +1,34 @@
 """Import and export in Beads' JSONL format: one issue per line, as Beads writes them.
 
-Import is all or nothing: every line is parsed and validated before anything is written, and
+Import is all or nothing: every line is parsed and checked before anything is written, and
 the events land in one atomic ref update. A line for a bead that already exists updates it
-to match the line. Export writes each live committed bead with Beads' computed counts.
+to match the line; a line for a bead deleted here leaves it deleted (an import, like a merge,
+never resurrects a bead). Every line passes the rules `bd create` and `bd dep add` apply
+(`beads.guards`), and an error names its line:
+- the id is well-formed; fields are validated (`Vocabulary.field`); labels, dependencies and
+  comments are lists; each label passes `check_label`, each dependency target is a bead id
+  or `external:<project>:<id>`;
+- a field the line leaves out takes `bd create`'s default, which is Beads' (status open,
+  priority 2, type task);
+- no new link names its own bead, and no new link closes a cycle of ordering links or makes
+  a bead its own ancestor, judged against the ledger plus the links of the lines before it.
+What an import restores is kept as Beads wrote it, unlike a create: timestamps, closed beads,
+and links to beads absent from the ledger (Beads' exports name wisps and deleted beads it
+never exports; such a target does not block, as in Beads).
+
+The cycle rules cost one pass over the final link graphs when they hold no cycle; only an
+import that would close one replays its new links in order to name the line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import IO, Any
 
-from beads import canonical
+from beads import canonical, guards, query
+from beads.creation import DEFAULTS
 from beads.errors import BeadsError, InvalidInput
-from beads.guards import check_label
 from beads.ids import check_dep_target, check_id
 from beads.ledger import Ledger
 from beads.model import COLLECTION_KEYS, COMPUTED_KEYS, Vocabulary
@@ -20,6 +36,8 @@ from beads.store import Intent
 from beads.view import View
 
 IMPORT_CHUNK = 2000
+_JSON_TYPES = {str: "a string", dict: "an object", bool: "a boolean", int: "a number",
+               float: "a number"}
 
 
 def parse_lines(lines: Iterable[str]) -> list[tuple[int, dict[str, Any]]]:
@@ -37,6 +55,16 @@ def parse_lines(lines: Iterable[str]) -> list[tuple[int, dict[str, Any]]]:
     return records
 
 
+def _list(record: dict[str, Any], key: str) -> list[Any]:
+    """The record's `key` as a list (absent or null: empty); anything else is refused."""
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidInput(f"{key} must be a list, not {_JSON_TYPES.get(type(value), 'that')}")
+    return value
+
+
 def _fields(record: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for key, value in record.items():
@@ -47,8 +75,9 @@ def _fields(record: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
         fields[key] = vocab.field(key, value)
     if "title" not in fields:
         raise InvalidInput("no title")
-    status = fields.setdefault("status", "open")
-    if status == "closed":
+    for name, value in DEFAULTS.items():
+        fields.setdefault(name, value)
+    if fields["status"] == "closed":
         fields.setdefault("closed_at", fields.get("updated_at") or fields.get("created_at"))
     else:
         fields.pop("closed_at", None)
@@ -58,7 +87,7 @@ def _fields(record: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
 
 def _deps(record: dict[str, Any], bead_id: str, vocab: Vocabulary) -> list[dict[str, Any]]:
     deps = []
-    for dep in record.get("dependencies") or []:
+    for dep in _list(record, "dependencies"):
         if not isinstance(dep, dict) or "depends_on_id" not in dep:
             raise InvalidInput("a dependency needs depends_on_id")
         if dep.get("issue_id", bead_id) != bead_id:
@@ -74,7 +103,7 @@ def _deps(record: dict[str, Any], bead_id: str, vocab: Vocabulary) -> list[dict[
 
 def _comments(record: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
-    for comment in record.get("comments") or []:
+    for comment in _list(record, "comments"):
         if not isinstance(comment, dict) or not isinstance(comment.get("text"), str):
             raise InvalidInput("a comment needs text")
         out.append({k: comment[k] for k in ("id", "author", "text", "created_at")
@@ -82,14 +111,36 @@ def _comments(record: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _intents(view: View, record: dict[str, Any]) -> list[Intent]:
+@dataclass
+class _Links:
+    """The links of the beads an import writes, for the cycle rules."""
+
+    # bead -> every (type, target) it has once imported
+    final: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # (line, bead, type, target) for each link the import adds, in the order of the file
+    added: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+
+def _intents(view: View, number: int, record: dict[str, Any], links: _Links) -> list[Intent]:
     bead_id = check_id(record.get("id", ""))
     fields = _fields(record, view.vocab)
-    labels = sorted({check_label(x) for x in record.get("labels") or []})
+    labels = sorted({guards.check_label(x) for x in _list(record, "labels")})
     deps = _deps(record, bead_id, view.vocab)
     comments = _comments(record)
     existing = view.doc(bead_id)
-    if existing is None or existing.get("deleted"):
+    if existing is not None and existing.get("deleted"):
+        return []
+    pairs = [(d["type"], d["target"]) for d in deps]
+    old_deps = set() if existing is None else {
+        (d["type"], d["depends_on_id"]) for d in existing["dependencies"]}
+    for kind, target in pairs:
+        if (kind, target) not in old_deps:
+            guards.check_not_self(bead_id, target)
+            links.added.append((number, bead_id, kind, target))
+    links.final[bead_id] = pairs
+    if existing is None:
+        guards.check_new_id(view, bead_id)
+        view.new_ids.add(bead_id)
         data: dict[str, Any] = {"fields": fields, "named": True}
         if labels:
             data["labels"] = labels
@@ -109,8 +160,7 @@ def _intents(view: View, record: dict[str, Any]) -> list[Intent]:
     have = set(existing["labels"])
     intents += [Intent("label.add", bead_id, {"label": x}) for x in labels if x not in have]
     intents += [Intent("label.rm", bead_id, {"label": x}) for x in sorted(have - set(labels))]
-    old_deps = {(d["type"], d["depends_on_id"]) for d in existing["dependencies"]}
-    new_deps = {(d["type"], d["target"]) for d in deps}
+    new_deps = set(pairs)
     intents += [Intent("dep.add", bead_id, d) for d in deps
                 if (d["type"], d["target"]) not in old_deps]
     intents += [Intent("dep.rm", bead_id, {"type": t, "target": x})
@@ -121,28 +171,67 @@ def _intents(view: View, record: dict[str, Any]) -> list[Intent]:
     return intents
 
 
+def _graphs(db: Any, links: _Links, without_added: bool) -> tuple[dict[str, list[str]],
+                                                                  dict[str, list[str]]]:
+    """The ledger's ordering and parent-child graphs with the imported beads' links in place
+    of their old ones; `without_added`: leaving out the links the import adds."""
+    ordering, parents = guards.link_graphs(db)
+    added = {(bead, kind, target) for _, bead, kind, target in links.added} \
+        if without_added else set()
+    for bead, pairs in links.final.items():
+        kept = [(kind, target) for kind, target in pairs if (bead, kind, target) not in added]
+        for graph, targets in (
+                (ordering, [t for kind, t in kept if kind in guards.ORDERING_LINKS]),
+                (parents, [t for kind, t in kept if kind == "parent-child"])):
+            if targets:
+                graph[bead] = targets
+            else:
+                graph.pop(bead, None)
+    return ordering, parents
+
+
+def _check_cycles(db: Any, links: _Links) -> None:
+    """No link the import adds closes a cycle (see the module): one pass over the final
+    graphs, then, only if they hold a cycle, the new links one by one in file order."""
+    ordering, parents = _graphs(db, links, without_added=False)
+    if not query.find_cycles(ordering) and not query.find_cycles(parents):
+        return
+    ordering, parents = _graphs(db, links, without_added=True)
+    for number, bead, kind, target in links.added:
+        try:
+            guards.check_acyclic_in(bead, target, kind, ordering, parents)
+        except BeadsError as exc:
+            raise type(exc)(f"line {number}: {exc.message}", **exc.details) from None
+        if kind == "parent-child":
+            parents.setdefault(bead, []).append(target)
+        elif kind in guards.ORDERING_LINKS:
+            ordering.setdefault(bead, []).append(target)
+
+
 def import_records(ledger: Ledger, records: list[tuple[int, dict[str, Any]]]) -> dict[str, int]:
     """Write every record, or nothing; errors name the line."""
-    seen: dict[str, int] = {}
 
     def plan(view: View) -> tuple[list[Intent], Any]:
+        seen: dict[str, int] = {}
+        links = _Links()
         intents: list[Intent] = []
         created = updated = 0
         for number, record in records:
             try:
-                if record.get("id") in seen:
-                    raise InvalidInput(f"duplicate id {record['id']!r} "
-                                       f"(also on line {seen[record['id']]})")
-                seen[record.get("id", "")] = number
-                new = _intents(view, record)
+                bead_id = check_id(record.get("id", ""))
+                if bead_id in seen:
+                    raise InvalidInput(f"duplicate id {bead_id!r} "
+                                       f"(also on line {seen[bead_id]})")
+                seen[bead_id] = number
+                new = _intents(view, number, record, links)
             except BeadsError as exc:
-                raise InvalidInput(f"line {number}: {exc.message}") from None
+                raise type(exc)(f"line {number}: {exc.message}", **exc.details) from None
             if new and new[0].op == "create":
                 created += 1
             elif new:
                 updated += 1
             intents += new
-        seen.clear()
+        _check_cycles(ledger.reader.current(), links)
         return intents, {"created": created, "updated": updated,
                          "unchanged": len(records) - created - updated}
 

@@ -340,7 +340,13 @@ class Ledger:
 
     def dep_remove(self, partial: str, target_partial: str,
                    dep_type: str | None = None) -> int:
-        bead_id, target = self.resolve(partial), self.resolve(target_partial)
+        bead_id = self.resolve(partial)
+        try:
+            target = guards.link_target(dep_type or "", target_partial, lambda: self.prefix,
+                                        self.resolve)
+        except NotFound:
+            # A link to a bead that is gone (deleted): its exact id, so it can still go.
+            target = guards.check_dep_target(target_partial)
 
         def plan(view: View) -> tuple[list[Intent], Any]:
             doc = guards.live(view, bead_id)

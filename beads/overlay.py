@@ -20,7 +20,7 @@ from typing import Any
 import filelock
 import pygit2
 
-from beads import canonical, docfile, locks
+from beads import canonical, docfile, locks, workspace
 from beads.errors import StorageError
 from beads.gitdir import GitDirs
 from beads.ids import bead_path
@@ -94,6 +94,7 @@ class Overlay:
                     index.add(pygit2.IndexEntry(path, oid, pygit2.GIT_FILEMODE_BLOB))
             self._protect(index.write_tree(self.repo))
             index.write()
+        workspace.touch(self.path.parent)
 
     def _protect(self, tree: pygit2.Oid) -> None:
         """Point the keep ref at the overlay's tree; a lock left by a killed writer is

@@ -74,6 +74,8 @@ class Filters:
     labels_all: list[str] = field(default_factory=list)
     labels_any: list[str] = field(default_factory=list)
     text: str | None = None
+    title: str | None = None
+    unassigned: bool = False
     parent: str | None = None
     ids: list[str] = field(default_factory=list)
     created_after: str | None = None
@@ -120,9 +122,28 @@ class Filters:
         if self.text:
             clauses.append("(instr(d.search, ?) > 0 OR instr(lower(b.id), ?) > 0)")
             args += [self.text.lower(), self.text.lower()]
+        if self.title:
+            clauses.append("instr(lower(title), ?) > 0")
+            args.append(self.title.lower())
+        if self.unassigned:
+            clauses.append("(assignee IS NULL OR assignee = '')")
         if self.wisps_only:
             clauses.append("layer = 1")
+        if not all(map(_is_utf8, args)):
+            # Bytes that are not UTF-8 (from the command line) match no bead's text.
+            return " WHERE 0", []
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _is_utf8(value: Any) -> bool:
+    """False for a str holding lone surrogates (undecodable bytes), which sqlite refuses."""
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _order(sort: str, reverse: bool) -> str:
@@ -134,14 +155,34 @@ def _order(sort: str, reverse: bool) -> str:
     return f" ORDER BY {column} {direction}, created_at ASC, b.id ASC"
 
 
+# The stored document, with its link counts (Beads' list items carry them).
+_DOC_WITH_COUNTS = ("SELECT d.doc, (SELECT count(*) FROM deps WHERE deps.id = b.id), "
+                    "(SELECT count(*) FROM deps WHERE deps.target = b.id) "
+                    "FROM beads b JOIN docs d ON d.id = b.id")
+
+
+def _with_counts(rows: Any) -> list[bytes]:
+    """Each stored JSON object with `dependency_count` and `dependent_count` appended."""
+    return [doc[:-1] + b',"dependency_count":%d,"dependent_count":%d}' % (deps, dependents)
+            for doc, deps, dependents in rows]
+
+
 def list_docs(db: sqlite3.Connection, filters: Filters, sort: str = "priority",
               reverse: bool = False, limit: int | None = None) -> list[bytes]:
-    """Matching beads as stored JSON bytes (ready to print)."""
+    """Matching beads as stored JSON bytes (ready to print), with their link counts."""
     where, args = filters.where()
-    sql = "SELECT d.doc FROM beads b JOIN docs d ON d.id = b.id" + where + _order(sort, reverse)
+    sql = _DOC_WITH_COUNTS + where + _order(sort, reverse)
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [row[0] for row in db.execute(sql, args)]
+    return _with_counts(db.execute(sql, args))
+
+
+def descendants(db: sqlite3.Connection, bead_id: str) -> list[str]:
+    """Every bead below `bead_id` in the parent-child hierarchy."""
+    rows = db.execute("WITH RECURSIVE below(id) AS (SELECT id FROM beads WHERE parent = ? "
+                      "UNION SELECT b.id FROM beads b JOIN below ON b.parent = below.id) "
+                      "SELECT id FROM below ORDER BY id", (bead_id,))
+    return [row[0] for row in rows]
 
 
 @dataclass
@@ -233,10 +274,10 @@ def ready(db: sqlite3.Connection, filters: Filters, sort: str = "priority",
         args += [recent, recent]
     else:
         order = " ORDER BY b.priority, b.created_at, b.id"
-    sql = f"SELECT d.doc FROM beads b JOIN docs d ON d.id = b.id{where}{order}"
+    sql = f"{_DOC_WITH_COUNTS}{where}{order}"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [row[0] for row in db.execute(sql, args)]
+    return _with_counts(db.execute(sql, args))
 
 
 def deps_of(db: sqlite3.Connection, bead_id: str) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pygit2
 
-from beads import canonical, fold, gitdir, ledgerref, locks, replay, signing, trees
+from beads import canonical, fold, gitdir, ledgerref, locks, replay, signing, trees, workspace
 from beads.errors import NotInitialized, StorageError
 from beads.events import Event, format_message, make_event
 from beads.ids import bead_path, shard
@@ -149,6 +149,7 @@ class Store:
                 written = Written(commit, snap.tip, events, batch, planned.result, attempt)
                 if on_commit is not None:
                     on_commit(written)
+                workspace.touch(self.dirs.state_dir)
                 return written
         raise StorageError(f"the ledger kept moving: gave up after {MAX_ATTEMPTS} attempts")
 
@@ -209,6 +210,7 @@ class Store:
             except (pygit2.GitError, OSError) as exc:
                 raise StorageError(f"the ledger moved while syncing ({exc}); sync again") \
                     from None
+            workspace.touch(self.dirs.state_dir)
 
     def commit_merge(self, ours: pygit2.Oid, theirs: pygit2.Oid, tree: pygit2.Oid,
                      signature: pygit2.Signature, message: str) -> pygit2.Oid:
@@ -216,11 +218,13 @@ class Store:
         `theirs`."""
         with locks.exclusive(self.dirs.state_dir / "ledger.lock"):
             try:
-                return self._create_commit(gitdir.BEADS_REF, signature, message, tree,
-                                           [ours, theirs])
+                merge = self._create_commit(gitdir.BEADS_REF, signature, message, tree,
+                                            [ours, theirs])
             except (pygit2.GitError, OSError) as exc:
                 raise StorageError(f"the ledger moved while syncing ({exc}); sync again") \
                     from None
+            workspace.touch(self.dirs.state_dir)
+            return merge
 
     @staticmethod
     def _stamp(snap: Snapshot, actor: str, intents: list[Intent]) -> list[Event]:

@@ -36,7 +36,10 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return self.first_divergence is None and not self.problems and not self.junk
+        """Nothing wrong: no divergence, problem or junk, and no cycle of blocking links
+        (a merge can make one; the beads on it would never become ready)."""
+        return (self.first_divergence is None and not self.problems and not self.junk
+                and not self.cycles)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "commits": self.commits, "events": self.events,

@@ -1,5 +1,5 @@
 """`python -m gt` runs the `gt` command."""
 
-from gt.cli.main import main
+from gt.cli.entry import main
 
 main()

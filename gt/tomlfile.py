@@ -9,6 +9,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from beads.model import check_utf8
+
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -34,10 +36,16 @@ def _value(value: Any) -> str:
 
 
 def dumps(data: dict[str, Any]) -> str:
-    """Plain values first, then each nested table as `[a.b]`, in key order."""
+    """Plain values first, then each nested table as `[a.b]`, in key order. Text that is not
+    UTF-8 (bytes from the command line) is refused: TOML cannot hold it."""
     lines: list[str] = []
 
     def table(prefix: list[str], values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            check_utf8(key, f"the key {key!r}")
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str):
+                    check_utf8(text, f"the value of {key!r}")
         plain = {k: v for k, v in values.items() if not isinstance(v, dict)}
         nested = {k: v for k, v in values.items() if isinstance(v, dict)}
         if prefix and (plain or not nested):

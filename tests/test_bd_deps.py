@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import subprocess
 from pathlib import Path
 
 from tests.bd_helpers import ids, js, json_error, new, ok
@@ -48,14 +48,16 @@ def test_dep_waits_for_gate_and_hierarchy_tree(bd_repo: Path) -> None:
     assert [n["id"] for n in hierarchy["children"]] == [fanout]
 
 
-def test_dep_cycles(bd_repo: Path) -> None:
+def test_dep_cycles(bd_repo: Path, tmp_path: Path) -> None:
     assert js(bd_repo, "dep", "cycles") == {"schema_version": 1, "cycles": []}
     assert ok(bd_repo, "dep", "cycles").stdout == "no dependency cycles\n"
-    # `bd dep add` refuses cycles; an import (like a merge of two clones) can still make one.
-    rows = [{"id": "gt-a", "title": "A", "dependencies": [{"depends_on_id": "gt-b",
-                                                           "type": "blocks"}]},
-            {"id": "gt-b", "title": "B", "dependencies": [{"depends_on_id": "gt-a",
-                                                           "type": "blocks"}]}]
-    js(bd_repo, "import", "-", stdin="\n".join(json.dumps(r) for r in rows))
-    assert js(bd_repo, "dep", "cycles")["cycles"] == [["gt-a", "gt-b", "gt-a"]]
-    assert "gt-a -> gt-b -> gt-a" in ok(bd_repo, "dep", "cycles").stdout
+    # Every write refuses a cycle (import too); a merge of two clones can still make one.
+    js(bd_repo, "create", "A", "--id", "gt-a")
+    js(bd_repo, "create", "B", "--id", "gt-b")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(bd_repo), str(clone)], check=True)
+    js(bd_repo, "dep", "add", "gt-a", "gt-b")
+    js(clone, "dep", "add", "gt-b", "gt-a")
+    js(clone, "sync")
+    assert js(clone, "dep", "cycles")["cycles"] == [["gt-a", "gt-b", "gt-a"]]
+    assert "gt-a -> gt-b -> gt-a" in ok(clone, "dep", "cycles").stdout

@@ -185,14 +185,19 @@ def test_bead_file_deleted_by_hand(ledger: Ledger, repo: Path) -> None:
     reads_still_work(repo, "gt-beta")
 
 
-def test_verify_reports_dependency_cycles(repo: Path) -> None:
+def test_verify_reports_dependency_cycles(repo: Path, tmp_path: Path) -> None:
+    # Every write refuses a cycle; a merge of two clones that each added one link makes one.
     ledger = Ledger.init(repo, "gt", actor="alice")
-    from beads.jsonl import import_records
-
-    rows = [(1, {"id": "gt-a", "title": "A", "dependencies": [{"depends_on_id": "gt-b"}]}),
-            (2, {"id": "gt-b", "title": "B", "dependencies": [{"depends_on_id": "gt-a"}]})]
-    import_records(ledger, rows)
-    _, report, human = verify(repo)
+    ledger.create("A", bead_id="gt-a")
+    ledger.create("B", bead_id="gt-b")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    git(clone, "update-ref", "refs/heads/beads", "refs/remotes/origin/beads")
+    ledger.dep_add("gt-a", "gt-b")
+    Ledger(clone, actor="bob").dep_add("gt-b", "gt-a")
+    assert bd_run(clone, "sync", actor="bob").returncode == 0
+    status, report, human = verify(repo)
+    assert status == 1
     assert report["cycles"] == [["gt-a", "gt-b", "gt-a"]]
     assert "dependency cycle: gt-a -> gt-b -> gt-a" in human
 

@@ -3,10 +3,15 @@ ledger as a whole."""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
+from beads import gitdir
+from beads.adopt import fetch_remote_ledger
 from beads.cli.context import handles_errors, json_option, settings
 from beads.cli.output import emit_json, line, safe
 from beads.errors import InvalidInput
@@ -15,19 +20,59 @@ from beads.errors import InvalidInput
 @click.command()
 @click.option("--prefix", "-p", default="bd", show_default=True,
               help="Prefix of bead ids (gt makes gt-7k2mq).")
+@click.option("--non-interactive", is_flag=True, help="Never ask (bd init never does).")
+@click.option("--skip-agents", is_flag=True,
+              help="Accepted for Beads' tools: bd init writes no agent instructions anyway.")
+@click.option("--skip-hooks", is_flag=True,
+              help="Accepted for Beads' tools: bd init installs no git hooks anyway.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 @json_option
 @handles_errors
-def init(prefix: str) -> None:
-    """Create the ledger on this repository's `beads` branch (the work tree is untouched)."""
+def init(prefix: str, non_interactive: bool, skip_agents: bool, skip_hooks: bool,
+         quiet: bool) -> None:
+    """Create the ledger on this repository's `beads` branch (the work tree is untouched but
+    for an untracked, git-excluded `.beads` link for Beads' tools). Outside a git repository,
+    the current directory becomes one first. A ledger already here, or a remote's that a clone
+    adopts, is kept: never a second root."""
+    from beads import workspace
+    from beads.errors import NotInitialized
     from beads.ledger import Ledger
 
     s = settings()
+    made_repo = None
+    try:
+        gitdir.find(s.repo)
+    except NotInitialized:
+        import pygit2
+
+        from beads.ids import check_prefix
+
+        check_prefix(prefix)
+        made_repo = Path(s.repo or os.environ.get("BEADS_WORKING_DIR") or os.getcwd())
+        if made_repo.name == workspace.LINK_NAME:
+            made_repo = made_repo.parent
+        made_repo.mkdir(parents=True, exist_ok=True)
+        pygit2.init_repository(str(made_repo))
+        s.repo = str(made_repo)
+    dirs = s.dirs()
+    chosen = click.get_current_context().get_parameter_source("prefix")
+    if gitdir.read_ref(dirs.common_dir) is not None and chosen is ParameterSource.DEFAULT:
+        prefix = s.ledger().prefix
     ledger = Ledger.init(s.repo, prefix, s.actor)
     tip = str(ledger.store.tip())
+    link, link_note = workspace.ensure(ledger.dirs)
     if s.json:
-        emit_json({"prefix": prefix, "ref": "refs/heads/beads", "tip": tip})
-    else:
+        emit_json({"prefix": prefix, "ref": "refs/heads/beads", "tip": tip,
+                   "database": str(ledger.dirs.common_dir),
+                   "git_repository_created": str(made_repo) if made_repo else None,
+                   "workspace": str(link) if link else None, "workspace_note": link_note,
+                   "message": f"ledger ready: prefix {prefix}"})
+    elif not quiet:
+        if made_repo is not None:
+            line(f"initialized a git repository in {safe(made_repo)}")
         line(f"ledger ready: prefix {prefix}, refs/heads/beads at {tip[:10]}")
+        if link is None and workspace.work_tree(ledger.dirs) is not None:
+            line(f"note: {safe(link_note)}")
 
 
 def _progress(label: str):  # type: ignore[no-untyped-def]
@@ -177,6 +222,9 @@ def sync_cmd(remote: str) -> None:
     from beads.sync import sync
 
     s = settings()
+    dirs = s.dirs()
+    if gitdir.read_ref(dirs.common_dir) is None:
+        fetch_remote_ledger(dirs, remote)
     report = sync(s.ledger(), remote)
     if s.json:
         emit_json(report.to_dict())

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import orjson
 
 from beads import gitdir
-from beads.errors import BeadsError
+from beads.adopt import adopt_and_say
+from beads.cli.error_handler import reports_known_errors
 from beads.reader import Reader
 
 if TYPE_CHECKING:
@@ -45,12 +45,14 @@ class Settings:
             self.repo = str(target)
 
     def dirs(self) -> gitdir.GitDirs:
-        return gitdir.find(self.repo)
+        """The ledger's git dirs; a clone with only a remote's ledger adopts it here."""
+        return adopt_and_say(gitdir.find(self.repo))
 
     def ledger(self) -> Ledger:
         if self._ledger is None:
             from beads.ledger import Ledger
 
+            self.dirs()
             self._ledger = Ledger(self.repo, self.actor)
         return self._ledger
 
@@ -92,25 +94,15 @@ def json_option_for(holder: type) -> Callable[[F], F]:
 json_option = json_option_for(Settings)
 
 
-def fail(error: BeadsError, as_json: bool) -> None:
-    if as_json:
-        payload = {"error": error.message, "code": error.code}
-        sys.stderr.buffer.write(orjson.dumps(payload) + b"\n")
-    else:
-        from beads.cli.output import safe
-
-        click.echo(f"bd: {safe(error.message)}", err=True)
-    sys.exit(1)
-
-
 # Parameters that name the bead a command is about; its prefix may route to another ledger.
 _ID_PARAMS = ("bead", "beads", "ids", "args")
 
 
 def handles_errors(func: F) -> F:
-    """Route by the command's first bead id, and turn a BeadsError into one line on stderr
-    and exit status 1; nothing else is caught."""
+    """Route by the command's first bead id, rebuild a damaged cache once, and report a
+    BeadsError as one line (beads.cli.error_handler); nothing else is caught."""
 
+    @reports_known_errors("bd", lambda: settings().json)
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         for name in _ID_PARAMS:
@@ -120,18 +112,13 @@ def handles_errors(func: F) -> F:
                 settings().route(first)
                 break
         try:
-            try:
-                return func(*args, **kwargs)
-            except sqlite3.DatabaseError as exc:
-                # A damaged cache is only a copy: rebuild it and run the command once more.
-                # Nothing was written yet: writes never fail on the cache.
-                click.echo(f"bd: warning: the cache was damaged ({exc}); rebuilding it",
-                           err=True)
-                settings().reader().rebuild()
-                return func(*args, **kwargs)
-        except BeadsError as error:
-            fail(error, settings().json)
-        return None
+            return func(*args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            # A damaged cache is only a copy: rebuild it and run the command once more.
+            # Nothing was written yet: writes never fail on the cache.
+            click.echo(f"bd: warning: the cache was damaged ({exc}); rebuilding it", err=True)
+            settings().reader().rebuild()
+            return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

@@ -12,10 +12,12 @@ from beads import canonical
 from beads.cli.context import handles_errors, json_option, read_text_arg, settings
 from beads.cli.output import emit_json, line, safe
 from beads.errors import InvalidInput
+from beads.guards import is_external
 
 
 def parse_deps(values: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
-    """`--deps blocks:gt-1,related:gt-2` (a bare id means blocks)."""
+    """`--deps blocks:gt-1,related:gt-2` (a bare id, or a bare `external:<project>:<id>`,
+    means blocks)."""
     deps = []
     for value in values:
         for item in str(value).split(","):
@@ -23,7 +25,8 @@ def parse_deps(values: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
             if not item:
                 continue
             kind, sep, target = item.partition(":")
-            deps.append((kind, target) if sep else ("blocks", kind))
+            bare = not sep or is_external(item)
+            deps.append(("blocks", item) if bare else (kind, target))
     return deps
 
 
@@ -90,7 +93,8 @@ def specs_from_text(text: str, source: str) -> list[Any]:
 @click.option("--title", "title_opt", help="Title (instead of the argument).")
 @click.option("-d", "--description", help="Description (- reads stdin).")
 @click.option("--design", help="Design notes.")
-@click.option("--acceptance", "acceptance_criteria", help="Acceptance criteria.")
+@click.option("--acceptance", "--acceptance-criteria", "acceptance_criteria",
+              help="Acceptance criteria.")
 @click.option("--notes", help="Notes.")
 @click.option("-p", "--priority", default="2", show_default=True, help="0-4 or P0-P4.")
 @click.option("-t", "--type", "issue_type", default="task", show_default=True,
@@ -137,7 +141,10 @@ def create(title: str | None, title_opt: str | None, file_path: str | None, labe
                          bead_id=bead_id)]
     created = s.ledger().create_many(specs)
     if s.json:
-        emit_json(created[0] if len(created) == 1 and not file_path else created)
+        from beads.cli.shaped import shaped
+
+        out = shaped(created)
+        emit_json(out[0] if len(out) == 1 and not file_path else out)
     elif silent:
         for bead in created:
             line(bead["id"])

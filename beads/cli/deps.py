@@ -1,4 +1,4 @@
-"""`bd dep add|rm|list|tree|cycles`: the dependency graph."""
+"""`bd dep add|rm|list|tree|cycles`: the dependency graph (`dep remove` is `dep rm`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import click
 from beads import query
 from beads.cli.context import handles_errors, json_option, settings
 from beads.cli.output import emit_json, line, safe
+from beads.guards import is_external
 
 
 @click.group()
@@ -81,7 +82,7 @@ def _tree(db: object, bead_id: str, reverse: bool, depth: int, seen: set[str],
         bead = query.get(db, bead_id)  # type: ignore[arg-type]
         node.update(title=bead.get("title"), status=bead.get("status"))
     except Exception:
-        node.update(title=None, status="missing")
+        node.update(title=None, status="external" if is_external(bead_id) else "missing")
     if bead_id in seen or depth <= 0:
         node["children"] = []
         node["repeated"] = bead_id in seen
@@ -136,4 +137,5 @@ def dep_cycles() -> None:
 
 
 def register(group: click.Group) -> None:
+    dep.add_command(dep_rm, name="remove")
     group.add_command(dep)

@@ -35,8 +35,31 @@ def _limit(args: list[str], default: int) -> int | None:
     return limit
 
 
+# Flags that change nothing a read prints: Beads' clients send them (beads-ui puts --sandbox
+# before every call, beads-mcp --actor after it), and `list --tree=false` is the flat JSON list.
+_NO_EFFECT = ("--sandbox", "--no-auto-flush", "--no-auto-import")
+_LIST_NO_EFFECT = ("--tree=false", "--tree=true", "--tree")
+
+
+def _without_no_effect(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    rest = list(argv)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--actor" and rest:
+            rest.pop(0)
+        elif arg in _NO_EFFECT or arg.startswith("--actor="):
+            continue
+        else:
+            out.append(arg)
+    if out[:1] == ["list"]:
+        out = [arg for arg in out if arg not in _LIST_NO_EFFECT]
+    return out
+
+
 def answer(argv: list[str]) -> bool:
     """Answer `argv` if it is a fast read on a current cache; False to take the full path."""
+    argv = _without_no_effect(argv)
     if not argv or argv[0] not in ("ready", "list") or "--json" not in argv:
         return False
     limit = _limit(argv[1:], 10 if argv[0] == "ready" else 50)

@@ -1,4 +1,4 @@
-"""`bd label add|rm|list`: labels on beads."""
+"""`bd label add|rm|list`: labels on beads (`label remove` is `label rm`)."""
 
 from __future__ import annotations
 
@@ -71,4 +71,5 @@ def label_list(bead: str | None) -> None:
 
 
 def register(group: click.Group) -> None:
+    label.add_command(label_rm, name="remove")
     group.add_command(label)

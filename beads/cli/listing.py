@@ -18,11 +18,13 @@ def _filters(status: tuple[str, ...] = (), issue_type: tuple[str, ...] = (),
              priority_max: str | None = None, assignee: str | None = None,
              label: tuple[str, ...] = (), label_any: tuple[str, ...] = (),
              text: str | None = None, parent: str | None = None, include_closed: bool = True,
-             wisps: bool = False, **dates: str | None) -> query.Filters:
+             wisps: bool = False, title: str | None = None, unassigned: bool = False,
+             **dates: str | None) -> query.Filters:
     filters = query.Filters(status=split_labels(status), types=split_labels(issue_type),
                             assignee=assignee, labels_all=split_labels(label),
-                            labels_any=split_labels(label_any), text=text,
-                            include_closed=include_closed, wisps_only=wisps)
+                            labels_any=split_labels(label_any), text=text, title=title,
+                            unassigned=unassigned, include_closed=include_closed,
+                            wisps_only=wisps)
     if priority is not None:
         filters.priority_min = filters.priority_max = parse_priority(priority)
     if priority_min is not None:
@@ -37,14 +39,34 @@ def _filters(status: tuple[str, ...] = (), issue_type: tuple[str, ...] = (),
     return filters
 
 
-def _print_rows(rows: list[bytes], empty: str) -> None:
+def _print_rows(rows: list[bytes], empty: str, tree: bool = False) -> None:
     if settings().json:
         emit_raw_list(rows)
         return
     if not rows:
         line(empty)
-    for raw in rows:
-        line(bead_line(canonical.loads(raw)))
+    beads = [canonical.loads(raw) for raw in rows]
+    if tree:
+        _print_tree(beads)
+        return
+    for bead in beads:
+        line(bead_line(bead))
+
+
+def _print_tree(beads: list[dict[str, Any]]) -> None:
+    """Each bead under its parent (when the parent is listed too), indented."""
+    listed = {bead["id"] for bead in beads}
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for bead in beads:
+        parent = bead.get("parent") if bead.get("parent") in listed else None
+        children.setdefault(parent, []).append(bead)
+
+    def show(parent: str | None, depth: int) -> None:
+        for bead in children.get(parent, []):
+            line("  " * depth + bead_line(bead))
+            show(bead["id"], depth + 1)
+
+    show(None, 0)
 
 
 _filter_options = [
@@ -77,12 +99,17 @@ def _apply(options: list[Any], func: Any) -> Any:
               type=click.Choice(query.SORTS))
 @click.option("-r", "--reverse", is_flag=True, help="Reverse the sort.")
 @click.option("-n", "--limit", default=50, show_default=True, help="At most this many (0: all).")
+@click.option("--title", help="Title contains this text (any case).")
+@click.option("--no-assignee", "unassigned", is_flag=True, help="Only unassigned beads.")
+@click.option("--tree", type=click.BOOL, is_flag=False, flag_value=True, default=False,
+              help="Show children under their parents (--tree=false: flat; JSON is flat).")
 @json_option
 @handles_errors
-def list_cmd(sort: str, reverse: bool, limit: int, **options: Any) -> None:
+def list_cmd(sort: str, reverse: bool, limit: int, tree: bool, **options: Any) -> None:
     """List beads (open ones unless --all or --status says otherwise)."""
     filters = _filters(**options)
-    _print_rows(query.list_docs(settings().db(), filters, sort, reverse, limit), "no beads")
+    _print_rows(query.list_docs(settings().db(), filters, sort, reverse, limit), "no beads",
+                tree)
 
 
 list_cmd = _apply(_filter_options + _date_options, list_cmd)
@@ -105,6 +132,7 @@ def search(text: str, limit: int) -> None:
               type=click.Choice(query.READY_SORTS))
 @click.option("-n", "--limit", default=10, show_default=True, help="At most this many (0: all).")
 @click.option("--claim", is_flag=True, help="Atomically claim the first ready bead.")
+@click.option("--unassigned", is_flag=True, help="Only unassigned beads.")
 @json_option
 @handles_errors
 def ready(sort: str, limit: int, claim: bool, **options: Any) -> None:
@@ -127,12 +155,21 @@ ready = _apply(_filter_options, ready)
 
 
 @click.command()
+@click.option("--parent", help="Only beads below this one (its descendants).")
 @json_option
 @handles_errors
-def blocked() -> None:
+def blocked(parent: str | None) -> None:
     """Beads that something holds back, each with its blockers."""
+    from beads import shapes
+
     s = settings()
-    out = query.blocked_list(s.db())
+    db = s.db()
+    held = query.blockers(db)
+    ids = sorted(held.by_bead)
+    if parent:
+        below = set(query.descendants(db, query.resolve(db, parent)))
+        ids = [i for i in ids if i in below]
+    out = [shapes.issue(db, query.get(db, i), held) for i in ids]
     if s.json:
         emit_json(out)
         return
@@ -140,7 +177,7 @@ def blocked() -> None:
         line("nothing blocked")
     for bead in out:
         line(bead_line(bead))
-        for blocker in bead["blocked_by"]:
+        for blocker in bead["blockers"]:
             line(f"    ⊘ {safe(blocker['id'])} ({blocker['reason']})")
 
 
@@ -149,8 +186,10 @@ def blocked() -> None:
 @handles_errors
 def stats() -> None:
     """Counts by status, type and priority; ready and blocked totals."""
+    from beads import shapes
+
     s = settings()
-    numbers = query.stats(s.db())
+    numbers = shapes.stats(s.db())
     if s.json:
         emit_json(numbers)
         return

@@ -5,20 +5,28 @@ from __future__ import annotations
 import sys
 
 import click
-import orjson
 
 from beads.cli import (
     admin,
+    agentdocs,
     comments,
     creating,
     deps,
+    doctor,
+    epics,
+    formulas,
+    info,
     labels,
     listing,
+    molecules,
+    shortcuts,
     showing,
     updating,
     wisps,
 )
 from beads.cli.context import Settings
+from beads.cli.error_handler import run_click
+from beads.cli.globalflags import normalize
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +35,7 @@ from beads.cli.context import Settings
 @click.option("--actor", metavar="NAME",
               help="Who is acting (default: $BD_ACTOR, git user.name, $USER).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (also accepted per command).")
+@info.beads_flags
 @click.version_option(package_name="gastown-py", prog_name="bd")
 @click.pass_context
 def cli(ctx: click.Context, repo: str | None, actor: str | None, as_json: bool) -> None:
@@ -34,22 +43,12 @@ def cli(ctx: click.Context, repo: str | None, actor: str | None, as_json: bool) 
     ctx.obj = Settings(repo, actor, as_json)
 
 
-for module in (admin, creating, showing, listing, updating, deps, labels, comments, wisps):
+for module in (admin, creating, showing, listing, updating, deps, labels, comments, wisps,
+               info, agentdocs, epics, shortcuts, doctor, formulas, molecules):
     module.register(cli)
 
 
 def main() -> None:
-    """Run bd; with --json anywhere on the line, usage errors are JSON on stderr too."""
-    try:
-        code = cli.main(prog_name="bd", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("bd: aborted", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        if "--json" in sys.argv[1:]:
-            payload = {"error": exc.format_message(), "code": "usage"}
-            sys.stderr.buffer.write(orjson.dumps(payload) + b"\n")
-        else:
-            exc.show()
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    """Run bd with Beads' global flags moved before the subcommand (beads.cli.globalflags);
+    every error ends as one line (beads.cli.error_handler)."""
+    run_click("bd", cli, normalize(sys.argv[1:], cli))

@@ -15,20 +15,32 @@ import orjson
 
 from beads.model import SCHEMA_VERSION
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_NL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters, line separators, and lone surrogates: an argument's bytes that were not
+# UTF-8 arrive as U+DC80-U+DCFF (Python's surrogateescape) and cannot even be written out.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CONTROL_NL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
+    if "\udc80" <= char <= "\udcff":
+        return f"\\x{ord(char) - 0xdc00:02x}"  # the undecodable byte itself
     return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char, f"\\x{ord(char):02x}"
                                                       if ord(char) < 256 else f"\\u{ord(char):04x}")
 
 
 def safe(text: Any, keep_newlines: bool = False) -> str:
-    """Text with control characters made visible; newlines kept only if asked."""
+    """Text with control characters and undecodable bytes made visible; newlines kept only
+    if asked."""
     pattern = _CONTROL if keep_newlines else _CONTROL_NL
     return pattern.sub(_escape, str(text))
+
+
+def encodable(text: str) -> str:
+    """Text with only its undecodable bytes (lone surrogates) made visible: what JSON needs,
+    since UTF-8 cannot carry them."""
+    return _SURROGATE.sub(_escape, text)
 
 
 def emit_json(value: Any) -> None:
@@ -75,6 +87,8 @@ def bead_details(bead: dict[str, Any]) -> list[str]:
               "external_ref", "parent")
     known = {"id", "title", "status", "priority", "issue_type", "labels", "dependencies",
              "comments", "dependents", "blocked_by", "schema_version", "description", "design",
+             "blockers", "blocked_by_count", "dependency_count", "dependent_count",
+             "external_dependencies",
              "acceptance_criteria", "notes", "metadata", "close_failed", "as_of", *listed}
     for key in (*listed, *sorted(set(bead) - known)):
         if bead.get(key) not in (None, ""):
@@ -96,9 +110,9 @@ def bead_details(bead: dict[str, Any]) -> list[str]:
     if bead.get("dependents"):
         out.append("\nDependents:")
         out += [f"  ← {safe(d['id'])} ({safe(d['type'])})" for d in bead["dependents"]]
-    if bead.get("blocked_by"):
+    if bead.get("blockers"):
         out.append("\nBlocked by:")
-        out += [f"  ⊘ {safe(d['id'])} ({safe(d['reason'])})" for d in bead["blocked_by"]]
+        out += [f"  ⊘ {safe(d['id'])} ({safe(d['reason'])})" for d in bead["blockers"]]
     if bead.get("comments"):
         out.append("\nComments:")
         for comment in bead["comments"]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from beads import query
+from beads import shapes
 from beads.cli.context import handles_errors, json_option, settings
 from beads.cli.output import bead_details, emit_json, line, safe
 
@@ -21,7 +21,7 @@ def show(ids: tuple[str, ...], as_of: str | None) -> None:
         beads = [s.ledger().show(i, as_of=as_of) for i in ids]
     else:
         db = s.db()
-        beads = [query.details(db, i) for i in ids]
+        beads = [shapes.details(db, i) for i in ids]
     if s.json:
         emit_json(beads[0] if len(beads) == 1 else beads)
         return

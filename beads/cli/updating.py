@@ -9,6 +9,7 @@ import click
 from beads.cli.context import handles_errors, json_option, read_text_arg, settings
 from beads.cli.creating import parse_metadata, split_labels
 from beads.cli.output import emit_json, line, safe
+from beads.cli.shaped import shaped
 
 
 @click.command()
@@ -16,7 +17,8 @@ from beads.cli.output import emit_json, line, safe
 @click.option("--title", help="New title.")
 @click.option("-d", "--description", help="New description (- reads stdin).")
 @click.option("--design", help="New design notes.")
-@click.option("--acceptance", "acceptance_criteria", help="New acceptance criteria.")
+@click.option("--acceptance", "--acceptance-criteria", "acceptance_criteria",
+              help="New acceptance criteria.")
 @click.option("--notes", help="Replace the notes.")
 @click.option("--append-notes", help="Append a line to the notes.")
 @click.option("-s", "--status", help="New status.")
@@ -63,7 +65,7 @@ def update(bead: str, append_notes: str | None, add_label: tuple, remove_label: 
                                remove_labels=split_labels(remove_label),
                                append_notes=append_notes, claim=claim)
     if s.json:
-        emit_json(result)
+        emit_json(shaped([result])[0])
     else:
         verb = "claimed" if claim else "updated"
         line(f"{verb} {result['id']}: {safe(result['title'])} [{result['status']}]")
@@ -81,7 +83,7 @@ def close(beads: tuple[str, ...], reason: str | None, failed: bool, force: bool)
     s = settings()
     closed = s.ledger().close(beads, reason=reason, failed=failed, force=force)
     if s.json:
-        emit_json(closed)
+        emit_json(shaped(closed))
     else:
         for bead in closed:
             line(f"closed {bead['id']}: {safe(bead['title'])}"
@@ -90,14 +92,19 @@ def close(beads: tuple[str, ...], reason: str | None, failed: bool, force: bool)
 
 @click.command()
 @click.argument("beads", nargs=-1, required=True)
+@click.option("-r", "--reason", help="Why: recorded as a comment on each bead.")
 @json_option
 @handles_errors
-def reopen(beads: tuple[str, ...]) -> None:
+def reopen(beads: tuple[str, ...], reason: str | None) -> None:
     """Reopen closed beads."""
     s = settings()
-    opened = s.ledger().reopen(beads)
+    ledger = s.ledger()
+    opened = ledger.reopen(beads)
+    if reason:
+        for bead in opened:
+            ledger.comment(bead["id"], f"Reopened: {reason}")
     if s.json:
-        emit_json(opened)
+        emit_json(shaped(opened))
     else:
         for bead in opened:
             line(f"reopened {bead['id']}: {safe(bead['title'])}")

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-import orjson
 
 from beads.cli.context import json_option_for
-from beads.cli.output import emit_json, safe
-from beads.errors import BeadsError
+from beads.cli.error_handler import reports_known_errors
+from beads.cli.output import emit_json
 from gt.town import Town
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class GtContext:
@@ -36,20 +31,9 @@ def ctx() -> GtContext:
 json_option = json_option_for(GtContext)
 
 
-def handles_errors(func: F) -> F:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except BeadsError as error:
-            if ctx().json:
-                sys.stderr.buffer.write(orjson.dumps({"error": error.message,
-                                                      "code": error.code}) + b"\n")
-            else:
-                click.echo(f"gt: {safe(error.message)}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
+# A BeadsError (GtError is one) raised by a command: one line and status 1; everything
+# else is reported by the error handler around the whole command (gt.cli.main.main).
+handles_errors = reports_known_errors("gt", lambda: ctx().json)
 
 
 def show(value: Any, human: Callable[[], None]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from beads.cli.error_handler import run_click
 from gt.cli import (
     agents,
     config,
@@ -47,4 +48,5 @@ for module in (install, rig, crew, agents, config, prime, sling, hook, done, han
 
 
 def main() -> None:
-    cli(prog_name="gt")
+    """Run gt; every error ends as one line (beads.cli.error_handler)."""
+    run_click("gt", cli)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from beads import Ledger
 from beads.gitdir import ROUTES_FILE
+from beads.model import check_utf8
 from gt import githooks, settings
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
@@ -50,6 +51,7 @@ def _install(path: Path, name: str | None, remote: str | None) -> Town:
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise GtError(f"refusing to install a town in {root}: the directory is not empty "
                       "and is not a town")
+    check_utf8(name or root.name, "the town's name")
     if remote is not None and holds_town(remote):
         return join(root, remote)
     root.mkdir(parents=True, exist_ok=True)

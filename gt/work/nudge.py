@@ -7,6 +7,7 @@ from pathlib import Path
 import filelock
 import orjson
 
+from beads.model import check_utf8
 from gt.agents import Address
 from gt.town import Town
 
@@ -36,6 +37,7 @@ def drain(town: Town, address: Address) -> list[dict[str, str]]:
 
 def nudge(town: Town, address: Address, text: str, sender: str) -> str:
     """Type `text` into the agent's live session; queue it when the agent is not live."""
+    check_utf8(text, "the nudge text")
     if town.backend().send(address.session, text):
         return "delivered"
     enqueue(town, address, text, sender)

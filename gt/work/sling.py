@@ -14,7 +14,7 @@ from typing import Any
 from beads import Ledger
 from beads.errors import BeadsError, NotFound
 from beads.locks import exclusive
-from beads.model import INFRA_TYPES
+from beads.model import INFRA_TYPES, check_utf8
 from beads.query import Filters
 from beads.store import Intent
 from beads.view import View
@@ -126,6 +126,8 @@ def _agent_id_for(view: View, address_text: str) -> str | None:
 def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
           force: bool = False, convoy: bool = True, runtime: str | None = None,
           actor: str = "gt", start: bool = True) -> Slung:
+    if args is not None:
+        check_utf8(args, "--args")
     if target in town.rig_names():
         rig: Rig | None = Rig(town, target)
         address = None

@@ -1,0 +1,14 @@
+"""The `gt` entry point: the click command, its imports included, under the one error
+handler (beads.cli.error_handler), so that even a failing import is one line and a crash
+log."""
+
+from __future__ import annotations
+
+from beads.cli.error_handler import error_handler
+
+
+def main() -> None:
+    with error_handler("gt"):
+        from gt.cli.main import main as run
+
+        run()

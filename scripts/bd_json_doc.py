@@ -142,7 +142,8 @@ def outputs() -> dict[str, tuple[str, Any]]:
 
         def run(path: str, *args: str) -> Any:
             value = s.json(*args)
-            shown = [Path(a).name if a.startswith(tmp) else "ID" if _ID.match(a) else a
+            shown = [Path(a).name if a.startswith(tmp) else "ID" if _ID.match(a)
+                     else f"{a.partition('=')[0]}=ID" if _ID.match(a.partition("=")[2]) else a
                      for a in args]
             out.setdefault(path, (" ".join(("bd", *shown)), value))
             return value
@@ -194,6 +195,21 @@ def outputs() -> dict[str, tuple[str, Any]]:
         run("wisp squash", "wisp", "squash", other)
         burn = s.json("create", "Burn me", "--ephemeral")["id"]
         run("wisp burn", "wisp", "burn", burn)
+        run("formula list", "formula", "list")
+        run("formula show", "formula", "show", "bead-triage", "--var", f"bead={extra}")
+        proto = run("cook", "cook", "bead-triage", "--var", f"bead={extra}")["proto"]
+        mol = run("mol pour", "mol", "pour", proto)["root"]
+        for path in ("mol current", "mol progress", "mol show"):
+            run(path, *path.split(), mol)
+        run("mol step done", "mol", "step", "done", mol)
+        run("mol list", "mol", "list")
+        run("mol stale", "mol", "stale")
+        run("mol burn", "mol", "burn", mol)
+        done = s.json("mol", "wisp", "bead-triage", "--var", f"bead={extra}")["root"]
+        run("mol wisp", "mol", "wisp", "bead-triage", "--var", f"bead={gate}")
+        for _ in range(3):
+            s.json("mol", "step", "done", done)
+        run("mol squash", "mol", "squash", done)
         run("delete", "delete", extra, "--force")
         run("ready --claim", "ready", "--claim")
         run("import", "import", str(_jsonl(Path(tmp))))

@@ -153,7 +153,7 @@ def test_blocked(bd_repo: Path) -> None:
     work = new(bd_repo, "Work", "--deps", gate)
     epic = new(bd_repo, "Epic", "-t", "epic", "--deps", gate)
     child = new(bd_repo, "Child", "--parent", epic)
-    held = {b["id"]: b["blocked_by"] for b in js(bd_repo, "blocked")}
+    held = {b["id"]: b["blockers"] for b in js(bd_repo, "blocked")}
     assert held == {work: [{"id": gate, "reason": "blocks"}],
                     epic: [{"id": gate, "reason": "blocks"}],
                     child: [{"id": epic, "reason": "parent blocked"}]}

@@ -17,11 +17,13 @@ def test_show_one_several_and_partial(bd_repo: Path) -> None:
     a = new(bd_repo, "Alpha", "-l", "x")
     b = new(bd_repo, "Beta", "--deps", a)
     one = js(bd_repo, "show", a)
-    assert one["id"] == a and one["dependents"] == [{"id": b, "type": "blocks"}]
+    assert one["id"] == a
+    assert [(d["id"], d["dependency_type"]) for d in one["dependents"]] == [(b, "blocks")]
     assert one["blocked_by"] == []
     both = js(bd_repo, "show", a, b)
     assert ids(both) == [a, b]
-    assert both[1]["blocked_by"] == [{"id": a, "reason": "blocks"}]
+    assert both[1]["blockers"] == [{"id": a, "reason": "blocks"}]
+    assert both[1]["blocked_by"] == [a]
     assert js(bd_repo, "show", b[3:])["id"] == b
     human = ok(bd_repo, "show", a, b).stdout
     assert "Alpha" in human and "Beta" in human and "labels: x" in human

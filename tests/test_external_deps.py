@@ -22,8 +22,9 @@ def js(repo: Path, *args: str, stdin: str | None = None) -> Any:
 
 
 def targets(repo: Path, bead_id: str) -> set[tuple[str, str]]:
+    shown = js(repo, "show", bead_id)
     return {(d["type"], d["depends_on_id"])
-            for d in js(repo, "show", bead_id).get("dependencies", [])}
+            for d in shown.get("dependencies", []) + shown.get("external_dependencies", [])}
 
 
 @pytest.fixture

@@ -54,11 +54,13 @@ def start(town: Town, address: Address, runtime_name: str | None = None,
                              runtime_name or hook_runtime(town, address))
     settings = town.state_dir / "runtime" / f"{address.session}.json"
     cwd = workdir(town, address)
-    argv, env = presets.build(runtime, town.settings, beacon(address), settings, cwd)
+    argv, env = presets.build(runtime, town.settings, beacon(address), settings, cwd,
+                              town.state_dir, address.session)
     log = town.state_dir / "logs" / f"{address.session}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     spec = SessionSpec(name=address.session, command=argv, cwd=cwd,
-                       env={**agent_env(town, address), **env}, log=log)
+                       env={**agent_env(town, address), **env}, log=log,
+                       screen=runtime.screen)
     town.backend(no_tmux).start(spec)
     return runtime.name
 
@@ -162,3 +164,9 @@ def stop_soon(town: Town, address: Address, delay: float = 1.0) -> None:
 
 def restart_soon(town: Town, address: Address, delay: float = 1.0) -> None:
     _gt_later(town, ["session", "restart", str(address)], delay)
+
+
+def deliver_soon(town: Town, address: Address) -> None:
+    """Type the agent's next queued nudge once its screen shows it idle (detached: the
+    caller is a hook that runs before the turn is over)."""
+    _gt_later(town, ["agent-hook", "deliver", str(address)], 0.0)

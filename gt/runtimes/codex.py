@@ -2,7 +2,8 @@
 `config.toml` (Codex rewrites parts of that file while it runs, so each session gets its own).
 
 The config never asks for approval, runs without a sandbox, trusts the work directory (the
-bypass flag does not skip that question), checks for no update, sends no analytics, keeps
+bypass flag does not skip that question), runs commands in no login shell (a login shell
+resets PATH, losing gt), checks for no update, sends no analytics, keeps
 its background daemon from starting (it would outlive the session), takes an Enter right
 after typed text as a submission (`disable_paste_burst`), and runs gt after every turn
 (`notify`). With `[runtimes.codex] base_url`, a provider `local` speaks the Responses API to
@@ -28,6 +29,8 @@ def config(options: RuntimeSettings, folder: Path, notify: list[str]) -> dict[st
     data: dict[str, Any] = {
         "approval_policy": "never", "sandbox_mode": "danger-full-access",
         "check_for_update_on_startup": False, "notify": notify,
+        # A login shell would reset PATH from the system's profile, losing gt's directory.
+        "allow_login_shell": False,
         "analytics": {"enabled": False}, "features": {"daemon_auto_start": False},
         "tui": {"disable_paste_burst": True},
         "projects": {str(folder.resolve()): {"trust_level": "trusted"}}}

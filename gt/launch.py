@@ -10,13 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gt.agents import Address
+from gt.agents import Address, agent_bead
 from gt.reactor.lock import running_pid
 from gt.rig import Rig, rigs
 from gt.runtimes import presets
 from gt.sessions import SessionSpec
 from gt.town import Town
-from gt.whoami import workdir
+from gt.whoami import agent_ledger, workdir
 from gt.work.nudge import enqueue
 
 REACTOR_SESSION = "gt-reactor"
@@ -38,17 +38,29 @@ def beacon(address: Address) -> str:
             "your next step. If there is work on your hook, you run it.")
 
 
+def hook_runtime(town: Town, address: Address) -> str | None:
+    """The runtime chosen with the work on the agent's hook (`gt sling --agent`), if any."""
+    agent = agent_bead(agent_ledger(town, address), address)
+    if agent is None or not agent.get("hook_bead"):
+        return None
+    return agent.get("hook_runtime") or None
+
+
 def start(town: Town, address: Address, runtime_name: str | None = None,
           no_tmux: bool | None = None) -> str:
-    """Start the agent's session (an error if it is already live)."""
-    runtime = presets.choose(town.settings, address.role, runtime_name)
+    """Start the agent's session (an error if it is already live): with `runtime_name`, else
+    the runtime slung with its hooked work, else the role's or the town's default."""
+    runtime = presets.choose(town.settings, address.role,
+                             runtime_name or hook_runtime(town, address))
     settings = town.state_dir / "runtime" / f"{address.session}.json"
     cwd = workdir(town, address)
-    argv, env = presets.build(runtime, town.settings, beacon(address), settings, cwd)
+    argv, env = presets.build(runtime, town.settings, beacon(address), settings, cwd,
+                              town.state_dir, address.session)
     log = town.state_dir / "logs" / f"{address.session}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     spec = SessionSpec(name=address.session, command=argv, cwd=cwd,
-                       env={**agent_env(town, address), **env}, log=log)
+                       env={**agent_env(town, address), **env}, log=log,
+                       screen=runtime.screen)
     town.backend(no_tmux).start(spec)
     return runtime.name
 
@@ -152,3 +164,9 @@ def stop_soon(town: Town, address: Address, delay: float = 1.0) -> None:
 
 def restart_soon(town: Town, address: Address, delay: float = 1.0) -> None:
     _gt_later(town, ["session", "restart", str(address)], delay)
+
+
+def deliver_soon(town: Town, address: Address) -> None:
+    """Type the agent's next queued nudge once its screen shows it idle (detached: the
+    caller is a hook that runs before the turn is over)."""
+    _gt_later(town, ["agent-hook", "deliver", str(address)], 0.0)

@@ -3,7 +3,9 @@ and its default are declared here and nowhere else.
 
     [town]                       name, default_agent, sessions
     [agents]                     <role> = "<runtime>"
-    [runtimes.<name>]            command, prompt, resume, description, is_sandbox
+    [runtimes.<name>]            command, prompt, resume, description, is_sandbox,
+                                 offline, base_url, model, auth_token_env, api_key_env,
+                                 config_dir
     [rigs.<name>]                prefix, url, branch, push, strategy, merge, batch_size
     [rigs.<name>.gates]          <gate> = "<command>"
     [rigs.<name>.gate_timeouts]  <gate> = <seconds>
@@ -17,6 +19,7 @@ written. The file keeps only what differs from the defaults.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +33,8 @@ ROLES = ("mayor", "deacon", "witness", "refinery", "polecat", "crew")
 SESSIONS = ("tmux", "process")
 STRATEGIES = ("mr", "direct", "local")
 MERGES = ("merge", "rebase")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+URL_RE = re.compile(r"https?://[^\s]+")
 
 
 class SettingsError(GtError):
@@ -45,6 +50,12 @@ class RuntimeSettings:
     resume: list[str] = field(default_factory=list)
     description: str = "custom command"
     is_sandbox: bool = False  # Claude Code as root: this machine is a disposable sandbox
+    offline: bool = False  # no telemetry, update checks or other non-essential traffic
+    base_url: str = ""  # another model endpoint (a gateway, a proxy, a local server)
+    model: str = ""  # the model to ask for ("": the runtime's own choice)
+    auth_token_env: str = ""  # the environment variable holding a bearer token to send
+    api_key_env: str = ""  # the environment variable holding an API key to send
+    config_dir: str = ""  # Claude Code's config: "" yours, "town", "agent" or a path
 
     @property
     def argv(self) -> tuple[str, ...]:
@@ -144,6 +155,25 @@ def _command(value: Any) -> str | list[str]:
     return command
 
 
+def _env_name(value: Any) -> str:
+    if not isinstance(value, str) or not (value == "" or ENV_NAME.fullmatch(value)):
+        raise ValueError
+    return value
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not (value == "" or URL_RE.fullmatch(value)):
+        raise ValueError
+    return value
+
+
+def _config_dir(value: Any) -> str:
+    if not isinstance(value, str) or not (value in ("", "town", "agent")
+                                          or Path(value).is_absolute()):
+        raise ValueError
+    return value
+
+
 def _prompt(value: Any) -> str:
     if value not in ("arg", "none") and not (isinstance(value, str) and value.startswith("flag:")
                                              and len(value) > 5):
@@ -158,10 +188,14 @@ SECONDS = Kind("a number of seconds above 0", _seconds, lambda text: _seconds(fl
 WORDS = Kind("a list of strings", _words, shlex.split)
 COMMAND = Kind("a command line or a list of its words", _command, _command)
 PROMPT = Kind("arg, none or flag:<flag>", _prompt, _prompt)
+ENV_VAR = Kind("the name of an environment variable (or empty)", _env_name, _env_name)
+URL = Kind("an http:// or https:// URL (or empty)", _url, _url)
+CONFIG_DIR = Kind('"", town, agent or an absolute path', _config_dir, _config_dir)
 
 TOWN_KEYS = {"name": TEXT, "default_agent": TEXT, "sessions": _choice(*SESSIONS)}
 RUNTIME_KEYS = {"command": COMMAND, "prompt": PROMPT, "resume": WORDS, "description": TEXT,
-                "is_sandbox": FLAG}
+                "is_sandbox": FLAG, "offline": FLAG, "base_url": URL, "model": TEXT,
+                "auth_token_env": ENV_VAR, "api_key_env": ENV_VAR, "config_dir": CONFIG_DIR}
 RIG_KEYS = {"prefix": TEXT, "url": TEXT, "branch": TEXT, "push": FLAG,
             "strategy": _choice(*STRATEGIES), "merge": _choice(*MERGES), "batch_size": COUNT}
 RIG_TABLES = {"gates": TEXT, "gate_timeouts": SECONDS}

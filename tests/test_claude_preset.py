@@ -139,7 +139,10 @@ def test_session_start_hook_primes_the_agent_without_a_login(
     hooks = json.loads(settings_path.read_text())["hooks"]
     commands = {event: [h["command"] for entry in hooks[event] for h in entry["hooks"]]
                 for event in hooks}
-    assert set(commands) == {"SessionStart", "PreCompact", "UserPromptSubmit"}
+    assert set(commands) == {"SessionStart", "PreCompact", "UserPromptSubmit", "Stop",
+                             "PreToolUse"}
+    assert [c.endswith(" agent-hook stop") for c in commands["Stop"]] == [True]
+    assert [c.endswith(" agent-hook pre-tool") for c in commands["PreToolUse"]] == [True]
     assert [c.endswith(" prime --hook") for c in commands["SessionStart"]] == [True]
     assert [c.endswith(" prime") for c in commands["PreCompact"]] == [True]
     assert [c.endswith(" mail check --inject") for c in commands["UserPromptSubmit"]] == [True]
@@ -153,7 +156,11 @@ def test_session_start_hook_primes_the_agent_without_a_login(
                     + gt(town, "peek", "mayor", check=False).stdout)
     assert len(events) == 1
     assert events[0]["actor"] == "mayor" and events[0]["author"] == "mayor"
-    assert events[0]["data"] == {"set": {"agent_state": "idle"}}
+    recorded = events[0]["data"]["set"]
+    assert recorded["agent_state"] == "idle"
+    # The runtime's session id and transcript, from the SessionStart hook's input.
+    assert recorded["runtime_session_id"]
+    assert recorded["transcript_path"].endswith(recorded["runtime_session_id"] + ".jsonl")
     shown = json.loads(bd(town, "show", "hq-mayor", "--json").stdout)
     assert shown["agent_state"] == "idle"
 

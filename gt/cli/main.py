@@ -6,6 +6,7 @@ import click
 
 from beads.cli.error_handler import run_click
 from gt.cli import (
+    agent_hook,
     agents,
     config,
     convoy,
@@ -43,7 +44,8 @@ def cli(context: click.Context, as_json: bool) -> None:
 
 # One module per command group, named for it: gt/cli/<group>.py.
 for module in (install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
-               sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo):
+               sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
+               agent_hook):
     module.register(cli)
 
 

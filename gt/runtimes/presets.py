@@ -1,9 +1,9 @@
 """Runtime presets as data, custom runtimes from town.toml, and the argv that starts a session.
 
 A preset says which command starts the agent, how its first prompt (the beacon) is handed
-over, and how it resumes. Claude Code also gets a settings file whose hooks run `gt prime
---hook` at session start, `gt prime` before compaction and `gt mail check --inject` on every
-prompt.
+over, how it resumes, and how to read its screen (`screens`). Claude Code also gets a
+settings file whose hooks run gt and a config made ready for an unattended session
+(`claude`); Codex gets a CODEX_HOME of its own per session (`codex`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from gt.errors import GtError
-from gt.settings import TownSettings
+from gt.runtimes import claude, codex
+from gt.runtimes.screens import CLAUDE, CODEX, Screen
+from gt.settings import RuntimeSettings, TownSettings
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Runtime:
     claude_settings_file: bool = False
     description: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    screen: Screen | None = None  # how to tell ready, busy and idle from its pane
+    codex_home: bool = False  # Codex: a generated CODEX_HOME per session
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "command": list(self.command), "prompt": self.prompt,
@@ -41,9 +45,10 @@ class Runtime:
 
 PRESETS: dict[str, Runtime] = {r.name: r for r in (
     Runtime("claude", ("claude", "--dangerously-skip-permissions"), "arg", ("--continue",),
-            claude_settings_file=True, description="Claude Code"),
+            claude_settings_file=True, description="Claude Code", screen=CLAUDE),
     Runtime("codex", ("codex", "--dangerously-bypass-approvals-and-sandbox"), "arg",
-            ("resume", "--last"), description="OpenAI Codex CLI"),
+            ("resume", "--last"), description="OpenAI Codex CLI", screen=CODEX,
+            codex_home=True),
     Runtime("gemini", ("gemini", "--approval-mode", "yolo"), "flag:--prompt-interactive",
             ("--resume", "latest"), description="Gemini CLI"),
     Runtime("opencode", ("opencode",), "flag:--prompt", ("--continue",),
@@ -93,63 +98,44 @@ def tool_command(tool: str = "gt") -> list[str]:
 
 def claude_settings(path: Path) -> Path:
     """Write the Claude Code settings file whose hooks tie the session to gt."""
-    gt = shlex.join(tool_command())
-
-    def running(command: str) -> list[dict[str, Any]]:
-        return [{"hooks": [{"type": "command", "command": command}]}]
-
-    settings = {"skipDangerousModePermissionPrompt": True,
-                "hooks": {"SessionStart": running(f"{gt} prime --hook"),
-                          "PreCompact": running(f"{gt} prime"),
-                          "UserPromptSubmit": running(f"{gt} mail check --inject")}}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(settings, indent=2) + "\n")
+    path.write_text(json.dumps(claude.settings(shlex.join(tool_command())), indent=2) + "\n")
     return path
 
 
-def trust_folder(folder: Path) -> None:
-    """Mark `folder` trusted in Claude Code's own config, as its trust dialog would, so a
-    session started unattended is not stopped by the question before its hooks run."""
-    base = os.environ.get("CLAUDE_CONFIG_DIR")
-    path = Path(base) / ".claude.json" if base else Path.home() / ".claude.json"
-    try:
-        data = json.loads(path.read_text()) if path.exists() else {}
-    except (OSError, ValueError):
-        return
-    if not isinstance(data, dict):
-        return
-    project = data.setdefault("projects", {}).setdefault(str(folder.resolve()), {})
-    if project.get("hasTrustDialogAccepted") is True:
-        return
-    project["hasTrustDialogAccepted"] = True
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=2)
-    os.replace(tmp, path)
-
-
 def build(runtime: Runtime, settings: TownSettings, beacon: str, settings_path: Path,
-          cwd: Path | None = None) -> tuple[list[str], dict[str, str]]:
-    """The argv and extra environment that start `runtime`, checked to be runnable."""
+          cwd: Path | None = None, state_dir: Path | None = None,
+          session: str = "") -> tuple[list[str], dict[str, str]]:
+    """The argv and extra environment that start `runtime`, checked to be runnable, its
+    config files written (`settings_path`: the session's own file; `state_dir`: the
+    town's, for configs kept per town or per session)."""
     argv = list(runtime.command)
     if shutil.which(argv[0]) is None and not Path(argv[0]).is_file():
         raise GtError(f"runtime {runtime.name!r} needs {argv[0]!r}, which is not installed; "
                       "install it, or choose another runtime with --agent or "
                       "`gt config default-agent <name>` (try `scripted`)")
     env = dict(runtime.env)
+    options = settings.runtimes.get(runtime.name) or RuntimeSettings()
     if runtime.claude_settings_file:
         argv += ["--settings", str(claude_settings(settings_path))]
+        directory = claude.config_dir(options, state_dir, session)
+        extra, api_key = claude.environment(options, directory, dict(os.environ))
+        env.update(extra)
+        if options.model:
+            argv += ["--model", options.model]
         if "--dangerously-skip-permissions" in argv and os.geteuid() == 0:
-            options = settings.runtimes.get(runtime.name)
-            opted_in = options is not None and options.is_sandbox
+            opted_in = options.is_sandbox
             if not (opted_in or os.environ.get("IS_SANDBOX") == "1"):
                 raise GtError("Claude Code refuses --dangerously-skip-permissions when run as "
                               "root; if this machine is a disposable sandbox, opt in with "
                               "`gt config set runtimes.claude.is_sandbox true`")
             env["IS_SANDBOX"] = "1"
         if cwd is not None:
-            trust_folder(cwd)
+            claude.prepare_config(directory, cwd, api_key)
+    if runtime.codex_home and cwd is not None:
+        home = settings_path.with_suffix(".codex")
+        env.update(codex.prepare_home(home, options, cwd,
+                                      [*tool_command(), "agent-hook", "turn-end"]))
     if runtime.prompt == "arg":
         argv.append(beacon)
     elif runtime.prompt.startswith("flag:"):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gt.errors import GtError
+from gt.runtimes.screens import Screen
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -37,6 +38,7 @@ class SessionSpec:
     cwd: Path
     env: dict[str, str]
     log: Path | None = None
+    screen: Screen | None = None  # how to read the agent's TUI, when it has one
 
     def __post_init__(self) -> None:
         if not NAME.fullmatch(self.name):
@@ -63,6 +65,8 @@ class Backend(Protocol):
     def stop(self, name: str) -> None: ...
 
     def send(self, name: str, text: str) -> bool: ...
+
+    def screen_state(self, name: str) -> str | None: ...
 
     def peek(self, name: str, lines: int = 50) -> str: ...
 

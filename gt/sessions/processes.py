@@ -134,6 +134,9 @@ class ProcessBackend:
     def send(self, name: str, text: str) -> bool:
         return False
 
+    def screen_state(self, name: str) -> str | None:
+        return None
+
     def peek(self, name: str, lines: int = 50) -> str:
         return tail_log(recorded_log(self.state_dir, name), lines)
 

@@ -8,13 +8,16 @@ Targets use `=name` (exact match): a bare name would also match other sessions b
 refuses '.' in session names, so '.' is kept as '+' inside tmux (names() maps it back).
 
 Nudges are typed with `send-keys -l` (literal, never key names) in chunks, then Enter is sent on
-its own, through a persistent control-mode client (`tmux_control`). Newlines and tabs become
+its own, through a persistent control-mode client (`tmux_control`). A session started with a
+`Screen` (a TUI agent) is typed into by `typing.Typist`: only when idle, confirmed, its Enter
+retried once; its record keeps the screen for later `gt` processes. Newlines and tabs become
 spaces (a newline would submit early) and other control characters are typed as visible
 `\\xNN` text, so nothing in a nudge acts as a key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 import subprocess
@@ -23,6 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gt.runtimes.screens import Screen
 from gt.sessions import tmux_control
 from gt.sessions.base import (
     SessionError,
@@ -30,11 +34,13 @@ from gt.sessions.base import (
     check_startable,
     last_lines,
     log_path,
+    read_record,
     record_path,
     recorded_log,
     tail_log,
     write_record,
 )
+from gt.sessions.typing import Typist
 
 CHUNK = 200
 CONFIRM_SECONDS = 2.0
@@ -100,9 +106,11 @@ class TmuxBackend:
         if result.returncode != 0:
             reason = (result.stderr.strip().splitlines() or ["unknown error"])[0]
             raise SessionError(f"tmux could not start {spec.name}: {reason}")
-        write_record(record_path(self.state_dir, spec.name),
-                     {"started_at": datetime.now(UTC).isoformat(), "command": spec.command,
-                      "log": str(log)})
+        record: dict[str, object] = {"started_at": datetime.now(UTC).isoformat(),
+                                     "command": spec.command, "log": str(log)}
+        if spec.screen is not None:
+            record["screen"] = dataclasses.asdict(spec.screen)
+        write_record(record_path(self.state_dir, spec.name), record)
 
     def is_live(self, name: str) -> bool:
         return self._tmux(["has-session", "-t", f"={tmux_name(name)}"]).returncode == 0
@@ -111,13 +119,9 @@ class TmuxBackend:
         self._tmux(["kill-session", "-t", f"={tmux_name(name)}"])
         record_path(self.state_dir, name).unlink(missing_ok=True)
 
-    def send(self, name: str, text: str) -> bool:
-        """Type `text` and press Enter; True once the text is seen on the pane (within ~2 s).
-        The commands go through this process's control client (`tmux_control`), or one tmux
-        process each when it cannot be had."""
-        target = f"={tmux_name(name)}:"
-        text = printable(text)
-        tail = _squeeze(text)[-TAIL_CHARS:]
+    def _runner(self, name: str) -> Callable[..., tuple[bool, str]]:
+        """Runs tmux commands through this process's control client (`tmux_control`), or one
+        tmux process each when it cannot be had."""
         control = tmux_control.client(self.socket)
 
         def run(*argv: str) -> tuple[bool, str]:
@@ -127,6 +131,32 @@ class TmuxBackend:
             done = self._tmux(list(argv))
             return done.returncode == 0, done.stdout
 
+        return run
+
+    def _typist(self, name: str) -> Typist | None:
+        """A typist for a session started with a screen, else None."""
+        record = read_record(record_path(self.state_dir, name)) or {}
+        data = record.get("screen")
+        if not isinstance(data, dict):
+            return None
+        return Typist(self._runner(name), f"={tmux_name(name)}:", Screen(**data))
+
+    def screen_state(self, name: str) -> str | None:
+        """"busy", "idle" or "starting" for a TUI session; None without a screen or pane."""
+        typist = self._typist(name)
+        return typist.state() if typist is not None else None
+
+    def send(self, name: str, text: str) -> bool:
+        """Type `text` and press Enter; True once the text is seen on the pane (within ~2 s).
+        Into a TUI (a session with a screen): only when it is idle, and True once the text
+        was submitted (or typed and kept in its box); False when it is busy."""
+        target = f"={tmux_name(name)}:"
+        text = printable(text)
+        typist = self._typist(name)
+        if typist is not None:
+            return typist.submit(text, CHUNK) in ("delivered", "lost")
+        tail = _squeeze(text)[-TAIL_CHARS:]
+        run = self._runner(name)
         before = self._count(run, target, tail)
         if before is None:
             return False  # no such session: capturing its pane failed

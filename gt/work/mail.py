@@ -62,4 +62,4 @@ def check(town: Town, agent: Address | None) -> dict[str, Any]:
     unread = inbox(town, name, unread_only=True)
     return {"agent": name, "unread": [{"id": m["id"], "from": m.get("sender"),
                                        "subject": m["title"]} for m in unread],
-            "nudges": drain(town, agent) if agent is not None else []}
+            "nudges": drain(town, agent, typed_too=False) if agent is not None else []}

@@ -67,14 +67,24 @@ def context(town: Town, address: Address, consume_nudges: bool = True) -> dict[s
             "nudges": nudges, "next_step": step}
 
 
-def session_started(town: Town, address: Address, ctx: dict[str, Any]) -> None:
+def session_started(town: Town, address: Address, ctx: dict[str, Any],
+                    runtime_session: dict[str, Any] | None = None) -> None:
     """Record the agent's state as its session starts (`gt prime --hook`): working when
-    something is on its hook, else idle."""
+    something is on its hook, else idle; and, in the same event, the runtime's session id
+    and transcript path when its hook handed them over (Claude Code's SessionStart does)."""
     ledger = agent_ledger(town, address, str(address))
     agent_id = address.bead_id(ledger.prefix)
     state = "working" if ctx["hook"] else "idle"
+    changes: dict[str, Any] = {}
     if ledger.get(agent_id).get("agent_state") != state:
-        ledger.update_many(f"{address} session started", {agent_id: {"agent_state": state}})
+        changes["agent_state"] = state
+    for key, field in (("session_id", "runtime_session_id"),
+                       ("transcript_path", "transcript_path")):
+        value = (runtime_session or {}).get(key)
+        if isinstance(value, str) and value:
+            changes[field] = value
+    if changes:
+        ledger.update_many(f"{address} session started", {agent_id: changes})
 
 
 def render(ctx: dict[str, Any]) -> str:

@@ -25,6 +25,7 @@ from gt.launch import stop
 from gt.launch import wake as wake_agent
 from gt.reactor.lock import running_pid
 from gt.rig import Rig
+from gt.runtimes import presets
 from gt.town import Town
 from gt.whoami import agent_ledger
 from gt.work import convoy as convoys
@@ -81,7 +82,7 @@ def _resolve_bead(town: Town, ledger: Ledger, bead_ref: str) -> str:
 
 
 def hook_plan(bead_id: str, agent_id: str, address: Address, force: bool,
-              args: str | None) -> Any:
+              args: str | None, runtime: str | None = None) -> Any:
     def plan(view: View) -> tuple[list[Intent], Any]:
         bead = view.live(bead_id)
         agent = view.live(agent_id)
@@ -107,8 +108,11 @@ def hook_plan(bead_id: str, agent_id: str, address: Address, force: bool,
         if args:
             fields["sling_args"] = args
         intents.append(Intent("update", bead_id, {"set": fields}))
+        # The runtime chosen with the hook (None: the town's choice) goes in the same commit,
+        # so whoever starts the session (the reactor's wake, sling, a restart) uses it.
         intents.append(Intent("update", agent_id,
-                              {"set": {"hook_bead": bead_id, "agent_state": "working"}}))
+                              {"set": {"hook_bead": bead_id, "agent_state": "working",
+                                       "hook_runtime": runtime}}))
         return intents, None
 
     return plan
@@ -136,6 +140,8 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
         rig = Rig(town, address.rig) if address.rig else None
     ledger = rig.ledger(actor) if rig else town.ledger(actor)
     bead_id = _resolve_bead(town, ledger, bead_ref)
+    if runtime is not None:
+        presets.choose(town.settings, "polecat", runtime)  # an unknown runtime fails here
     for _attempt in range(len(POLECAT_NAMES) + 1):
         chosen = address or pick_polecat(rig, ledger)  # type: ignore[arg-type]
         agent = ensure_agent(ledger, chosen, runtime, home=town.machine)
@@ -144,7 +150,7 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
                 # The hook is taken first: a sling that loses the race for this polecat
                 # learns it here, before it touches the polecat's worktree.
                 ledger.write_plan(f"sling {bead_id} to {chosen}",
-                                  hook_plan(bead_id, agent["id"], chosen, force, args))
+                                  hook_plan(bead_id, agent["id"], chosen, force, args, runtime))
                 branch = _make_worktree(town, rig, chosen, bead_id,
                                         homed_here(agent, town.machine), actor)
             break
@@ -161,7 +167,7 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
     if start:
         if not homed_here(agent, town.machine):
             wake = f"homed on {agent['home']}: it starts there after the next sync"
-        elif running_pid(town) is not None and runtime is None:
+        elif running_pid(town) is not None:
             wake = "the reactor wakes it"
         else:
             wake = wake_agent(town, chosen, runtime)

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from beads.errors import BeadsError
 from beads.query import Filters
 from gt.agents import Address, homed_here
 from gt.errors import GtError
@@ -20,6 +21,7 @@ from gt.sessions.processes import process_alive
 from gt.supervision.heartbeat import last_beat
 from gt.supervision.judge import Signals
 from gt.town import Town
+from gt.whoami import agent_ledger
 
 SHELLS = frozenset({"sh", "bash", "zsh", "fish", "dash", "ksh", "tcsh", "csh", "ash"})
 SUPERVISED_ROLES = ("polecat", "crew", "witness", "mayor", "deacon")
@@ -74,6 +76,17 @@ def _worktree_commit_time(town: Town, address: Address) -> float | None:
     if not text.startswith("gitdir:"):
         return None
     return _file_time(Path(text[7:].strip()) / "logs" / "HEAD")
+
+
+def hook_bead(town: Town, agent: Agent) -> dict[str, Any] | None:
+    """The bead on the agent's hook, read from its ledger (None if none or unreadable)."""
+    hook = agent.bead.get("hook_bead")
+    if not hook:
+        return None
+    try:
+        return agent_ledger(town, agent.address).get(hook)
+    except BeadsError:
+        return None
 
 
 class Observer:

@@ -21,18 +21,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from beads.errors import BeadsError
 from gt import launch
 from gt.agents import Address
 from gt.errors import GtError
 from gt.supervision import escalation, ledger_state
-from gt.supervision.judge import Verdict, judge, last_activity
+from gt.supervision.judge import Signals, Verdict, judge, last_activity
 from gt.supervision.record import record, supervisor_of
 from gt.supervision.signals import Agent, Observer, agents_here
+from gt.supervision.signals import hook_bead as signals_hook_bead
 from gt.town import Town
-from gt.whoami import agent_ledger
 from gt.work.nudge import nudge
 from gt.work.sling import ready_for_wake
 
@@ -45,6 +44,13 @@ def backoff(restarts: int, base: float, ceiling: float) -> float:
     """Seconds to wait before a restart after `restarts` recent ones: none for the first,
     then `base` doubling up to `ceiling`."""
     return 0.0 if restarts <= 0 else min(ceiling, base * 2 ** (restarts - 1))
+
+
+def progress_at(signals: Signals) -> float | None:
+    """The agent's last progress: a heartbeat (a `gt` command) or a ledger or worktree
+    commit; output alone is not progress (a nudge's echo is output)."""
+    return max((t for t in (signals.heartbeat_at, signals.ledger_at) if t is not None),
+               default=None)
 
 
 def handoff_note(verdict: Verdict, hook: str | None, why: str) -> str:
@@ -88,7 +94,7 @@ class Witness:
 
     def supervise(self, observer: Observer, agent: Agent) -> str | None:
         limits = self.town.settings.supervision
-        hook_bead = self._hook_bead(agent)
+        hook_bead = signals_hook_bead(self.town, agent)
         signals = observer.signals(agent, hook_bead)
         now = self.clock()
         verdict = judge(signals, limits, now)
@@ -96,8 +102,9 @@ class Witness:
         address = agent.address
         if verdict.state == "dead" and address.role in RESTARTED_ROLES:
             return self._dead(address, verdict, memory, now)
+        progress = progress_at(signals)
         if verdict.state == "stalled" and address.role in RESTARTED_ROLES:
-            return self._stalled(address, verdict, memory, now, last_activity(signals))
+            return self._stalled(address, verdict, memory, now, progress)
         if verdict.state == "idle" and address.role == "polecat":
             quiet = last_activity(signals)
             if quiet is not None and now - quiet >= limits.idle_reap:
@@ -106,18 +113,8 @@ class Witness:
                 self.town.backend().stop(address.session)
                 return f"{address}: idle session reaped"
         if verdict.state in ("working", "spawning"):
-            return self._working(address, verdict, memory, signals.hooked_at,
-                                 signals.ledger_at, now)
+            return self._working(address, verdict, memory, signals, progress, now)
         return None
-
-    def _hook_bead(self, agent: Agent) -> dict[str, Any] | None:
-        hook = agent.bead.get("hook_bead")
-        if not hook:
-            return None
-        try:
-            return agent_ledger(self.town, agent.address).get(hook)
-        except BeadsError:
-            return None
 
     # ------------------------------------------------------------------ dead
 
@@ -160,10 +157,10 @@ class Witness:
     # ------------------------------------------------------------------ stalled
 
     def _stalled(self, address: Address, verdict: Verdict, memory: ledger_state.Memory,
-                 now: float, active_at: float | None) -> str | None:
+                 now: float, progress: float | None) -> str | None:
         limits = self.town.settings.supervision
         hook = str(verdict.evidence.get("hook"))
-        if memory.nudged_at is None or (active_at is not None and active_at > memory.nudged_at):
+        if memory.nudged_at is None or (progress is not None and progress > memory.nudged_at):
             record(self.town, address, "nudge", verdict, detail="first silence: nudged")
             result = nudge(self.town, address, NUDGE_TEXT, supervisor_of(address))
             memory.nudged_at = now
@@ -189,14 +186,20 @@ class Witness:
     # ------------------------------------------------------------------ working
 
     def _working(self, address: Address, verdict: Verdict, memory: ledger_state.Memory,
-                 hooked_at: float | None, ledger_at: float | None, now: float) -> str | None:
+                 signals: Signals, progress: float | None, now: float) -> str | None:
+        """Working again: a nudge or stall restart is forgotten once the agent made progress
+        (a `gt` command or a commit; output alone may be the nudge's own echo)."""
         limits = self.town.settings.supervision
         changed = False
-        if memory.nudged_at is not None or memory.stall_restarted_at is not None:
+        since = max((t for t in (memory.nudged_at, memory.stall_restarted_at) if t is not None),
+                    default=None)
+        if since is not None and progress is not None and progress > since:
             memory.nudged_at = memory.stall_restarted_at = None
             changed = True
         hook = verdict.evidence.get("hook")
-        progress = max((t for t in (hooked_at, ledger_at) if t is not None), default=None)
+        # GUPP counts commits only: a loop of `gt` commands is not progress on the work
+        progress = max((t for t in (signals.hooked_at, signals.ledger_at) if t is not None),
+                       default=None)
         line = None
         if verdict.state == "working" and hook and progress is not None \
                 and now - progress >= limits.gupp_after and memory.gupp_escalated_for != hook:

@@ -40,5 +40,4 @@ def record(town: Town, address: Address, action: str, verdict: Verdict,
         return [Intent("comment.add", agent_id, {"text": text}),
                 Intent("update", agent_id, {"set": changes})], None
 
-    why = verdict.evidence.get("why") or verdict.state
-    ledger.write_plan(f"{actor}: {action} {address} ({why})"[:200], plan)
+    ledger.write_plan(f"{actor}: {action} {address} ({verdict.state})", plan)

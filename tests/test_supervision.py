@@ -201,7 +201,8 @@ def test_a_polecat_ignoring_nudges_is_restarted_then_escalated(town: Path) -> No
         return any(a["action"] == "escalate" for a in actions(town))
 
     wait_for(escalated, timeout=60, what="the escalation")
-    assert [a["action"] for a in actions(town)] == ["nudge", "restart", "escalate"]
+    # each session is nudged once; the second silence restarts, the third escalates
+    assert [a["action"] for a in actions(town)] == ["nudge", "restart", "nudge", "escalate"]
     assert agent(town)["hook_bead"] == bead
 
 

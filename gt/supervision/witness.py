@@ -187,14 +187,17 @@ class Witness:
 
     def _working(self, address: Address, verdict: Verdict, memory: ledger_state.Memory,
                  signals: Signals, progress: float | None, now: float) -> str | None:
-        """Working again: a nudge or stall restart is forgotten once the agent made progress
-        (a `gt` command or a commit; output alone may be the nudge's own echo)."""
+        """Working again: a nudge is forgotten once the agent made progress (a `gt` command or
+        a commit; output alone may be the nudge's own echo), a stall restart once it commits."""
         limits = self.town.settings.supervision
         changed = False
-        since = max((t for t in (memory.nudged_at, memory.stall_restarted_at) if t is not None),
-                    default=None)
-        if since is not None and progress is not None and progress > since:
-            memory.nudged_at = memory.stall_restarted_at = None
+        if memory.nudged_at is not None and progress is not None and progress > memory.nudged_at:
+            memory.nudged_at = None
+            changed = True
+        # a successor's start-up runs `gt` too: only a commit shows a stall restart worked
+        if memory.stall_restarted_at is not None and signals.ledger_at is not None \
+                and signals.ledger_at > memory.stall_restarted_at:
+            memory.stall_restarted_at = None
             changed = True
         hook = verdict.evidence.get("hook")
         # GUPP counts commits only: a loop of `gt` commands is not progress on the work

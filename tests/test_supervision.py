@@ -25,14 +25,16 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 NUX = "proj/polecats/nux"
 
 
-def tmux_town(base: Path, name: str = "town", **limits: str) -> Path:
+def tmux_town(base: Path, name: str = "town", **limits: float) -> Path:
     root = base / name
     gt(base, "install", str(root))
     gt(root, "rig", "add", "proj", str(make_project(base / f"{name}-proj")), "--prefix", "pj")
-    settings = {"spawn_grace": "3", "stall_after": "2", "every": "0.3", "restart_backoff": "1",
-                "restart_backoff_max": "4", **limits}
+    town = Town(root)
+    settings = {"spawn_grace": 3.0, "stall_after": 2.0, "every": 0.3, "restart_backoff": 1.0,
+                "restart_backoff_max": 4.0, **limits}
     for key, value in settings.items():
-        gt(root, "config", "set", f"supervision.{key}", value)
+        setattr(town.settings.supervision, key, value)
+    town.save("supervision thresholds for a test")
     return root
 
 
@@ -144,6 +146,7 @@ def test_a_stale_death_event_never_touches_the_new_session(town: Path) -> None:
     assert t.backend().panes()[session].incarnation == before  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_a_crash_loop_is_parked_and_escalated_never_nuked(town: Path) -> None:
     """#1379/#659: restarts keep the worktree (and its uncommitted work); a crash loop parks
     the polecat and escalates to the Mayor instead of restarting forever."""
@@ -190,6 +193,7 @@ def test_a_polecat_stuck_at_a_prompt_is_nudged_and_goes_on(town: Path) -> None:
     assert not [a for a in actions(town) if a["action"] == "restart"]
 
 
+@pytest.mark.slow
 def test_a_polecat_ignoring_nudges_is_restarted_then_escalated(town: Path) -> None:
     bead = work(town, "deaf", prompt="Continue? [y/n]", ignore_nudges=True)
     t = Town(town)
@@ -226,6 +230,7 @@ def test_nuke_refuses_unsaved_work_and_with_force_saves_it_first(town: Path) -> 
     assert Ledger(town / "proj" / ".repo.git").get(bead)["status"] == "open"
 
 
+@pytest.mark.slow
 def test_gc_never_touches_another_towns_sessions(tmp_path: Path) -> None:
     """#3192: each town has its own tmux server; gc stops only sessions this town recorded."""
     mine, theirs = tmux_town(tmp_path, "mine"), tmux_town(tmp_path, "theirs")

@@ -18,6 +18,7 @@ from gt.agents import Address
 from gt.supervision.driver import Supervisor
 from gt.supervision.witness import Witness
 from gt.town import Town
+from gt.work.sling import sling
 from tests.gt_helpers import GT, bd, gt, make_project, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -116,7 +117,6 @@ def test_a_freshly_slung_polecat_is_spawning_not_dead(town: Path) -> None:
     bead = work(town, "fresh")
     ledger = Ledger(town / "proj" / ".repo.git", "gt")
     t = Town(town)
-    from gt.work.sling import sling
     sling(t, bead, "proj", convoy=False, start=False)
     assert Witness(t, log=lambda _line: None).run_pass() == []
     assert [s["state"] for s in json.loads(gt(town, "polecat", "list", "--json").stdout)] \

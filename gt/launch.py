@@ -20,6 +20,8 @@ from gt.whoami import agent_ledger, workdir
 from gt.work.nudge import enqueue
 
 REACTOR_SESSION = "gt-reactor"
+DEACON_SESSION = "gt-deacon-loop"
+UP_MARKER = "up"  # under the state dir: the town is up (`gt up`) until `gt down`
 
 
 def agent_env(town: Town, address: Address) -> dict[str, str]:
@@ -92,7 +94,9 @@ def restart(town: Town, address: Address, runtime_name: str | None = None) -> st
 def start_standing(town: Town) -> list[str]:
     """`gt up`: start the reactor, each rig's Refinery, and the Mayor when the town chose a
     runtime for it; returns what was started (what ran already is left alone)."""
+    (town.state_dir / UP_MARKER).touch()
     started = ["reactor"] if start_reactor(town) else []
+    started += ["deacon"] if start_deacon(town) else []
     started += [f"{r.name}/refinery" for r in rigs(town) if start_refinery(town, r)]
     if town.settings.agents.get("mayor"):
         mayor = Address("mayor")
@@ -104,6 +108,7 @@ def start_standing(town: Town) -> list[str]:
 
 def stop_all(town: Town) -> list[str]:
     """`gt down`: stop every session of the town; returns their names."""
+    (town.state_dir / UP_MARKER).unlink(missing_ok=True)
     sessions = town.backend()
     names = sessions.names()
     for name in names:
@@ -135,6 +140,19 @@ def start_reactor(town: Town) -> bool:
                                      command=[*presets.tool_command(), "reactor", "run"],
                                      cwd=town.root, env=agent_env(town, Address("deacon")),
                                      log=log))
+    return True
+
+
+def start_deacon(town: Town) -> bool:
+    """Start the Deacon's loop (`gt deacon run`) as a session; False if it is running."""
+    sessions = town.backend()
+    if sessions.is_live(DEACON_SESSION):
+        return False
+    log = town.state_dir / "logs" / "deacon.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sessions.start(SessionSpec(name=DEACON_SESSION,
+                               command=[*presets.tool_command(), "deacon", "run"],
+                               cwd=town.root, env=agent_env(town, Address("deacon")), log=log))
     return True
 
 

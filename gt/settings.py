@@ -9,6 +9,7 @@ and its default are declared here and nowhere else.
     [rigs.<name>]                prefix, url, branch, push, strategy, merge, batch_size
     [rigs.<name>.gates]          <gate> = "<command>"
     [rigs.<name>.gate_timeouts]  <gate> = <seconds>
+    [supervision]                thresholds of the Witness and Deacon, escalation routes
 
 An unknown key or a value of the wrong kind is an error naming the file and the key, with
 the fix: a typo is never silently ignored. Writes (`gt config`, `gt rig config`) parse the
@@ -79,6 +80,25 @@ class RigSettings:
 
 
 @dataclass
+class SupervisionSettings:
+    """`[supervision]`: when an agent counts as stalled or crash-looping, how restarts back off
+    and where escalations go. Times are seconds."""
+
+    spawn_grace: float = 20.0  # a slung agent's session starting: not judged meanwhile
+    stall_after: float = 300.0  # no output, heartbeat or ledger activity: stalled
+    restart_backoff: float = 30.0  # wait before the second restart; doubles each time
+    restart_backoff_max: float = 600.0
+    crash_loop_restarts: int = 5  # this many restarts within crash_loop_window: parked
+    crash_loop_window: float = 900.0
+    idle_reap: float = 900.0  # an idle polecat's session is stopped after this long
+    gupp_after: float = 1800.0  # hooked work without progress this long: escalated
+    every: float = 15.0  # the Witness's timer pass (events cover deaths at once)
+    escalate_again: float = 3600.0  # an unacknowledged escalation is raised again
+    escalate_nudge: bool = True  # nudge the Mayor as well as mailing it
+    escalate_command: list[str] = field(default_factory=list)  # argv run for critical ones
+
+
+@dataclass
 class TownSettings:
     """All of `town.toml`: `[town]`'s keys, then its tables."""
 
@@ -88,6 +108,7 @@ class TownSettings:
     agents: dict[str, str] = field(default_factory=dict)  # role -> runtime
     runtimes: dict[str, RuntimeSettings] = field(default_factory=dict)
     rigs: dict[str, RigSettings] = field(default_factory=dict)
+    supervision: SupervisionSettings = field(default_factory=SupervisionSettings)
 
 
 # ---------------------------------------------------------------------- kinds of value
@@ -199,7 +220,12 @@ RUNTIME_KEYS = {"command": COMMAND, "prompt": PROMPT, "resume": WORDS, "descript
 RIG_KEYS = {"prefix": TEXT, "url": TEXT, "branch": TEXT, "push": FLAG,
             "strategy": _choice(*STRATEGIES), "merge": _choice(*MERGES), "batch_size": COUNT}
 RIG_TABLES = {"gates": TEXT, "gate_timeouts": SECONDS}
-TABLES = ("town", "agents", "runtimes", "rigs")
+SUPERVISION_KEYS = {"spawn_grace": SECONDS, "stall_after": SECONDS, "restart_backoff": SECONDS,
+                    "restart_backoff_max": SECONDS, "crash_loop_restarts": COUNT,
+                    "crash_loop_window": SECONDS, "idle_reap": SECONDS, "gupp_after": SECONDS,
+                    "every": SECONDS, "escalate_again": SECONDS, "escalate_nudge": FLAG,
+                    "escalate_command": WORDS}
+TABLES = ("town", "agents", "runtimes", "rigs", "supervision")
 
 
 # ---------------------------------------------------------------------- reading
@@ -268,9 +294,12 @@ def parse(data: dict[str, Any], path: Path, fix: str = "fix it in the file") -> 
         rigs[name] = RigSettings(**fields)
     if "name" not in town:
         town["name"] = path.parent.name
+    supervision = SupervisionSettings(**read.values(
+        read.table(data.get("supervision", {}), "supervision"), SUPERVISION_KEYS,
+        "supervision."))
     return TownSettings(**town, agents={role: read.value(v, TEXT, f"agents.{role}")
                                         for role, v in agents.items()},
-                        runtimes=runtimes, rigs=rigs)
+                        runtimes=runtimes, rigs=rigs, supervision=supervision)
 
 
 def load(path: Path) -> TownSettings:
@@ -308,6 +337,8 @@ def to_toml(settings: TownSettings) -> dict[str, Any]:
         data["runtimes"] = {name: _changed(r) for name, r in settings.runtimes.items()}
     if settings.rigs:
         data["rigs"] = {name: _changed(r) for name, r in settings.rigs.items()}
+    if _changed(settings.supervision):
+        data["supervision"] = _changed(settings.supervision)
     return data
 
 
@@ -319,15 +350,19 @@ def save(settings: TownSettings, path: Path) -> None:
 
 
 def set_key(settings: TownSettings, key: str, text: str, path: Path) -> Any:
-    """`gt config set KEY VALUE`: a dotted key under town, agents or runtimes, its value
-    parsed from `text` by the key's kind; returns the value set."""
+    """`gt config set KEY VALUE`: a dotted key under town, agents, runtimes or supervision,
+    its value parsed from `text` by the key's kind; returns the value set."""
     parts = key.split(".")
-    if not all(parts) or parts[0] not in ("town", "agents", "runtimes") or \
+    if not all(parts) or parts[0] not in ("town", "agents", "runtimes", "supervision") or \
             len(parts) != (3 if parts[0] == "runtimes" else 2):
-        raise SettingsError(f"invalid key {key!r}: town.<key>, agents.<role> or "
-                            "runtimes.<name>.<key>")
+        raise SettingsError(f"invalid key {key!r}: town.<key>, agents.<role>, "
+                            "runtimes.<name>.<key> or supervision.<key>")
     read = _Reader(path, "nothing was written")
-    if parts[0] == "town":
+    if parts[0] == "supervision":
+        read.keys({parts[1]: None}, SUPERVISION_KEYS, "supervision.")
+        value = _parse(read, SUPERVISION_KEYS[parts[1]], text, key)
+        setattr(settings.supervision, parts[1], value)
+    elif parts[0] == "town":
         read.keys({parts[1]: None}, TOWN_KEYS, "town.")
         value = _parse(read, TOWN_KEYS[parts[1]], text, key)
         setattr(settings, parts[1], value)

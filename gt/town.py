@@ -83,7 +83,14 @@ class Town:
         town says so (`sessions = "process"`), $GT_NO_TMUX=1 or `no_tmux`."""
         if no_tmux is None:
             no_tmux = os.environ.get("GT_NO_TMUX") == "1" or self.settings.sessions == "process"
-        return choose_backend(self.state_dir, self.socket, no_tmux=no_tmux)
+        return choose_backend(self.state_dir, self.socket, no_tmux=no_tmux,
+                              exit_poke=self.session_poke)
+
+    @property
+    def session_poke(self) -> Path:
+        """The file a session's end is appended to, in the town ledger's `beads/` directory
+        (which the reactor watches): the Witness then judges that agent at once."""
+        return self.root / ".git" / "beads" / "sessions.poke"
 
     def open_ledger(self, path: Path, actor: str | None = None) -> Ledger:
         """A ledger of this town, opened once per path and actor for this process."""

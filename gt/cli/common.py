@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -10,6 +12,9 @@ import click
 from beads.cli.context import json_option_for
 from beads.cli.error_handler import reports_known_errors
 from beads.cli.output import emit_json
+from gt.agents import Address
+from gt.errors import GtError
+from gt.supervision.heartbeat import beat
 from gt.town import Town
 
 
@@ -46,3 +51,16 @@ def show(value: Any, human: Callable[[], None]) -> None:
 
 def echo(text: str = "") -> None:
     click.echo(text)
+
+
+def beat_for_agent() -> None:
+    """An agent running any `gt` command (its runtime's hooks included) refreshes its
+    heartbeat: a file time under the town's `.git/gt/`, never a ledger commit."""
+    agent, town = os.environ.get("GT_AGENT"), os.environ.get("GT_TOWN")
+    if not agent or not town:
+        return
+    try:
+        session = Address.parse(agent).session
+    except GtError:
+        return
+    beat(Path(town) / ".git" / "gt", session)

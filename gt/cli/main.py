@@ -11,8 +11,10 @@ from gt.cli import (
     config,
     convoy,
     crew,
+    deacon,
     demo,
     done,
+    escalate,
     feed,
     githooks,
     handoff,
@@ -21,6 +23,7 @@ from gt.cli import (
     mail,
     mq,
     nudge,
+    polecat,
     prime,
     reactor,
     refinery,
@@ -29,7 +32,7 @@ from gt.cli import (
     sling,
     sync,
 )
-from gt.cli.common import GtContext
+from gt.cli.common import GtContext, beat_for_agent
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,12 +43,13 @@ def cli(context: click.Context, as_json: bool) -> None:
     """gt: a git-native orchestrator of coding-agent sessions."""
     context.obj = GtContext()
     context.obj.json = as_json
+    beat_for_agent()
 
 
 # One module per command group, named for it: gt/cli/<group>.py.
 for module in (install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
                sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
-               agent_hook):
+               agent_hook, polecat, escalate, deacon):
     module.register(cli)
 
 

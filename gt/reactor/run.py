@@ -29,6 +29,7 @@ from gt.reactor import handlers
 from gt.reactor.lock import lock_path, running_pid
 from gt.reactor.scan import LedgerRef, batch_size, commits_since, ledgers, tip
 from gt.reactor.state import State
+from gt.supervision.driver import Supervisor
 from gt.town import Town
 from gt.work import claims
 
@@ -64,6 +65,7 @@ class Reactor:
         self._watched_ledgers: set[str] = set()
         self._lock_fd: int | None = None
         self.last_mail_nudge: dict[str, float] = {}
+        self.supervisor = Supervisor(town, log)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -88,6 +90,7 @@ class Reactor:
         self.observer.start()
         try:
             self.scan()
+            self.supervisor.tick()
             while not stop.is_set():
                 if self.wake.wait(SAFETY_POLL):
                     self._settle()
@@ -95,6 +98,7 @@ class Reactor:
                     break
                 self._watch_all()
                 self.scan()
+                self.supervisor.tick()
         finally:
             self.observer.stop()
             self.observer.join(timeout=2)

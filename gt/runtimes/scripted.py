@@ -6,7 +6,15 @@ It works only through the interface a real agent uses: `gt prime`, `gt hook --js
     {"edits": [{"op": "write"|"append"|"replace"|"insert_after", "path": "...", ...}],
      "commands": [["python", "-m", "unittest"]],     # argv lists, run in the worktree
      "work_seconds": 0.5,                             # pretend to think
-     "retry": {...}}                                  # the script to use after a rejection
+     "retry": {...},                                  # the script to use after a rejection
+     "faults": {"crash": 3,               # exit with this status instead of finishing
+                "hang": 600,              # or sleep this long, silent
+                "prompt": "Allow? [y/n]", # or wait at this prompt for a line of input
+                "ignore_nudges": true,    # ...and ignore every line typed (a nudge)
+                "after_edits": true,      # strike after the edits (leaving work uncommitted)
+                "times": 1}}              # only the first N sessions on this bead (default all)
+
+Faults let tests make an agent crash, hang, wait at a prompt or ignore nudges.
 
 A bead made by the Refinery to resolve a conflict carries `metadata.resolves`: the scripted
 agent redoes the original bead's script on top of the fresh default branch.
@@ -82,6 +90,40 @@ def script_for(bead: dict[str, Any]) -> dict[str, Any]:
     return script
 
 
+def _faulty(bead_id: str, faults: dict[str, Any]) -> bool:
+    """Whether this session strikes: counts sessions per agent and bead under the town's
+    local state when `times` is set."""
+    if "times" not in faults:
+        return True
+    town = os.environ.get("GT_TOWN", "")
+    session = os.environ.get("GT_AGENT", "agent").replace("/", "-")
+    counter = Path(town) / ".git" / "gt" / "scripted" / f"{session}.{bead_id}.count"
+    counter.parent.mkdir(parents=True, exist_ok=True)
+    seen = int(counter.read_text()) if counter.exists() else 0
+    counter.write_text(str(seen + 1))
+    return seen < int(faults["times"])
+
+
+def strike(faults: dict[str, Any]) -> None:
+    """Act out a fault: exit, hang, or wait at a prompt (forever, with ignore_nudges)."""
+    if "crash" in faults:
+        say(f"crashing with status {int(faults['crash'])}")
+        sys.exit(int(faults["crash"]))
+    if "hang" in faults:
+        time.sleep(float(faults["hang"]))
+    if "prompt" in faults:
+        print(str(faults["prompt"]), end=" ", flush=True)
+        while True:
+            try:
+                answer = input()
+            except EOFError:
+                time.sleep(3600)
+                continue
+            if not faults.get("ignore_nudges"):
+                say(f"answered {answer[:40]!r}; going on")
+                return
+
+
 def main() -> int:
     gt = tool_command()
     worktree = Path.cwd()
@@ -95,9 +137,15 @@ def main() -> int:
     say(f"working on {bead['id']}: {bead['title']!r}")
     try:
         script = script_for(bead)
+        faults = script.get("faults") or {}
+        faulty = bool(faults) and _faulty(bead["id"], faults)
+        if faulty and not faults.get("after_edits"):
+            strike(faults)
         time.sleep(float(script.get("work_seconds", 0)))
         for edit in script.get("edits", []):
             apply_edit(worktree, edit)
+        if faulty and faults.get("after_edits"):
+            strike(faults)
         for argv in script.get("commands", []):
             subprocess.run(argv, cwd=worktree, check=True, timeout=300)
     except (ValueError, KeyError, subprocess.SubprocessError, OSError) as exc:

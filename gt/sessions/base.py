@@ -53,6 +53,17 @@ class SessionSpec:
             raise SessionError(f"session {self.name}: a NUL byte in its command or environment")
 
 
+@dataclass(frozen=True)
+class Pane:
+    """A live session's process as its backend sees it: pid, the command in the foreground,
+    whether it died, and the session's incarnation (unique per start on its server)."""
+
+    pid: int
+    command: str
+    dead: bool
+    incarnation: str
+
+
 class Backend(Protocol):
     """Runs named sessions; `kind` is "tmux" or "process"."""
 

@@ -43,6 +43,17 @@ def _stat(pid: int) -> tuple[str, int] | None:
     return fields[0], int(fields[19])
 
 
+def process_start_time(pid: int) -> int | None:
+    """The kernel's start time of `pid` (clock ticks since boot), None if it is gone."""
+    stat = _stat(pid)
+    return stat[1] if stat else None
+
+
+def process_alive(pid: int, start_time: int) -> bool:
+    """Whether the process `pid` started at `start_time` still runs (not a zombie)."""
+    return _alive((pid, start_time))
+
+
 def _identity(record: dict[str, object] | None) -> tuple[int, int] | None:
     """The (pid, start time) a record names, if it is well formed."""
     record = record or {}

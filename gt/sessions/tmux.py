@@ -29,6 +29,7 @@ from pathlib import Path
 from gt.runtimes.screens import Screen
 from gt.sessions import tmux_control
 from gt.sessions.base import (
+    Pane,
     SessionError,
     SessionSpec,
     check_startable,
@@ -40,6 +41,7 @@ from gt.sessions.base import (
     tail_log,
     write_record,
 )
+from gt.sessions.processes import process_start_time
 from gt.sessions.typing import Typist
 
 CHUNK = 200
@@ -73,9 +75,12 @@ class TmuxBackend:
 
     kind = "tmux"
 
-    def __init__(self, socket: str, state_dir: Path) -> None:
+    def __init__(self, socket: str, state_dir: Path, exit_poke: Path | None = None) -> None:
         self.socket = socket
         self.state_dir = state_dir
+        # The file tmux appends a line to when a session closes or a pane dies (the reactor
+        # watches it); the hooks are set on the server, which holds only this town's sessions.
+        self.exit_poke = exit_poke
 
     def _tmux(self, *commands: list[str]) -> subprocess.CompletedProcess[str]:
         """Run tmux commands (chained with ';') on this server, every argument literal."""
@@ -97,20 +102,50 @@ class TmuxBackend:
         target = f"={tmux_name(spec.name)}:"
         assignments = [f"{key}={value}" for key, value in spec.env.items()]
         pipe = "cat >> " + shlex.quote(str(log.absolute()))
+        hooks = [["set-hook", "-g", hook, "run-shell -b " + tmux_control.quote(line)]
+                 for hook, line in self._exit_hooks()]
         result = self._tmux(
-            ["new-session", "-d", "-s", tmux_name(spec.name),
-             "-c", str(spec.cwd.absolute()).replace("#", "##"),
+            ["new-session", "-d", "-P", "-F", "#{pane_pid} #{session_created} #{session_id}",
+             "-s", tmux_name(spec.name), "-c", str(spec.cwd.absolute()).replace("#", "##"),
              "--", "env", "--", *assignments, *spec.command],
             ["set-option", "-w", "-t", target, "remain-on-exit", "off"],
-            ["pipe-pane", "-t", target, pipe.replace("#", "##")])
+            ["pipe-pane", "-t", target, pipe.replace("#", "##")], *hooks)
         if result.returncode != 0:
             reason = (result.stderr.strip().splitlines() or ["unknown error"])[0]
             raise SessionError(f"tmux could not start {spec.name}: {reason}")
+        pid, created, session_id = [*result.stdout.split(), "", "", ""][:3]
         record: dict[str, object] = {"started_at": datetime.now(UTC).isoformat(),
                                      "command": spec.command, "log": str(log)}
+        if pid.isdigit():
+            record |= {"pid": int(pid), "start_time": process_start_time(int(pid)),
+                       "incarnation": f"{created}{session_id}"}
         if spec.screen is not None:
             record["screen"] = dataclasses.asdict(spec.screen)
         write_record(record_path(self.state_dir, spec.name), record)
+
+    def _exit_hooks(self) -> list[tuple[str, str]]:
+        """tmux hooks poking the reactor when a session of this server ends: a line naming
+        the hook and the session is appended to the poke file. The line is a fixed shell
+        command; session names hold only letters, digits and `_.+-`."""
+        if self.exit_poke is None:
+            return []
+        target = shlex.quote(str(self.exit_poke.absolute())).replace("#", "##")
+        return [(hook, f"echo {hook} '#{{hook_session_name}}' >> {target}")
+                for hook in ("session-closed", "pane-died")]
+
+    def panes(self) -> dict[str, Pane]:
+        """Every live session of this server with its first pane: one tmux call."""
+        result = self._tmux(["list-panes", "-a", "-F",
+                             "#{session_name}\t#{pane_pid}\t#{pane_current_command}\t"
+                             "#{pane_dead}\t#{session_created}#{session_id}"])
+        found: dict[str, Pane] = {}
+        for line in result.stdout.splitlines() if result.returncode == 0 else []:
+            fields = line.split("\t")
+            if len(fields) != 5 or not fields[1].isdigit():
+                continue
+            name = fields[0].replace("+", ".")
+            found.setdefault(name, Pane(int(fields[1]), fields[2], fields[3] == "1", fields[4]))
+        return found
 
     def is_live(self, name: str) -> bool:
         return self._tmux(["has-session", "-t", f"={tmux_name(name)}"]).returncode == 0

@@ -14,7 +14,7 @@ from typing import Any
 from beads import Ledger
 from beads.errors import BeadsError, NotFound
 from beads.locks import exclusive
-from beads.model import INFRA_TYPES, check_utf8
+from beads.model import INFRA_TYPES, check_utf8, now_iso
 from beads.query import Filters
 from beads.store import Intent
 from beads.view import View
@@ -112,7 +112,8 @@ def hook_plan(bead_id: str, agent_id: str, address: Address, force: bool,
         # so whoever starts the session (the reactor's wake, sling, a restart) uses it.
         intents.append(Intent("update", agent_id,
                               {"set": {"hook_bead": bead_id, "agent_state": "working",
-                                       "hook_runtime": runtime}}))
+                                       "hook_runtime": runtime,
+                                       "hooked_at": now_iso()}}))
         return intents, None
 
     return plan

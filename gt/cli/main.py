@@ -12,6 +12,7 @@ from gt.cli import (
     crew,
     demo,
     done,
+    estop,
     feed,
     githooks,
     handoff,
@@ -21,9 +22,11 @@ from gt.cli import (
     mq,
     nudge,
     prime,
+    queue,
     reactor,
     refinery,
     rig,
+    seance,
     sessions,
     sling,
     sync,
@@ -43,7 +46,8 @@ def cli(context: click.Context, as_json: bool) -> None:
 
 # One module per command group, named for it: gt/cli/<group>.py.
 for module in (install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
-               sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo):
+               sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
+               queue, estop, seance):
     module.register(cli)
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from beads.cli.output import safe
+from gt import seance
 from gt.cli.common import ctx, handles_errors, json_option, show
 from gt.whoami import named_or_current
 from gt.work import prime as priming
@@ -25,6 +29,9 @@ def prime(at_session_start: bool, address: str | None) -> None:
         priming.session_started(town, agent, context)
     show(context, lambda: click.echo(safe(priming.render(context), keep_newlines=True),
                                      nl=False))
+    if at_session_start:  # the runtime's session id, for `gt seance`
+        seance.record_start(town, agent, seance.hook_input(sys.stdin),
+                            os.environ.get("GT_RUNTIME"))
 
 
 def register(group: click.Group) -> None:

@@ -84,11 +84,10 @@ def enforce(town: Town) -> dict[str, list[str]]:
         for name in backend.names():
             if name == REACTOR_SESSION or name in frozen:
                 continue
-            leaders = groups.leaders(backend, name)
-            agent, rig = _agent_of(leaders)
+            agent, rig = _agent_of(groups.leaders(backend, name))
             if "town" not in scopes and (rig is None or rig not in scopes):
                 continue
-            found = groups.groups_of(leaders)
+            found = groups.session_groups(backend, name)
             if not found:
                 continue
             groups.stop_groups(found)

@@ -41,7 +41,7 @@ def status(town: Town, address: Address) -> dict[str, Any]:
     live = backend.is_live(name)
     leaders = groups.leaders(backend, name) if live else []
     processes = {str(pid): letter for pid, letter in
-                 groups.states(groups.groups_of(leaders)).items()} if leaders else {}
+                 groups.states(groups.session_groups(backend, name)).items()} if live else {}
     log = record.get("log")
     last_output = None
     if isinstance(log, str):

@@ -3,9 +3,10 @@
 A session's runtime runs in a kernel session of its own: tmux makes each pane's process a
 session leader, and the process backend starts each session with `start_new_session`. Every
 process group of that kernel session (a shell puts each job in a group of its own) is stopped
-with SIGSTOP and resumed with SIGCONT. A group is kept with the (pid, start time) of its
-members when it was stopped, so a resume never signals a group whose id the kernel has since
-given to other processes. Linux only: everything is read from /proc.
+with SIGSTOP and resumed with SIGCONT; in tmux, the pane's own first process (`pane.py`)
+is left alone, since tmux resumes it the moment it stops. A group is kept with the (pid,
+start time) of its members when it was stopped, so a resume never signals a group whose id
+the kernel has since given to other processes. Linux only: everything is read from /proc.
 """
 
 from __future__ import annotations
@@ -69,6 +70,18 @@ def leaders(backend: Backend, name: str) -> list[int]:
         found = stat(pid) if isinstance(pid, int) else None
         return [pid] if found is not None and found.start_time == start_time else []
     return []
+
+
+def session_groups(backend: Backend, name: str) -> dict[int, list[tuple[int, int]]]:
+    """The process groups that run a live session's command: every group of its kernel
+    session, but for tmux the pane's first process (`pane.py`), which tmux would resume at
+    once and which holds no work of its own."""
+    found = leaders(backend, name)
+    out = groups_of(found)
+    if isinstance(backend, TmuxBackend):
+        for pid in found:
+            out.pop(pid, None)
+    return out
 
 
 def _all_processes() -> list[ProcStat]:

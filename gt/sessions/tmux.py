@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,6 +37,9 @@ from gt.sessions.base import (
     write_record,
 )
 
+# The pane's first process runs the command one level down (`pane.py`): tmux resumes a pane
+# process it sees stopped, so only a command below it can be frozen by an emergency stop.
+PANE = (sys.executable, "-S", str(Path(__file__).with_name("pane.py")), "--")
 CHUNK = 200
 CONFIRM_SECONDS = 2.0
 TAIL_CHARS = 20
@@ -94,7 +98,7 @@ class TmuxBackend:
         result = self._tmux(
             ["new-session", "-d", "-s", tmux_name(spec.name),
              "-c", str(spec.cwd.absolute()).replace("#", "##"),
-             "--", "env", "--", *assignments, *spec.command],
+             "--", "env", "--", *assignments, *PANE, *spec.command],
             ["set-option", "-w", "-t", target, "remain-on-exit", "off"],
             ["pipe-pane", "-t", target, pipe.replace("#", "##")])
         if result.returncode != 0:

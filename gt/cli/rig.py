@@ -75,7 +75,8 @@ def rig_remove(name: str) -> None:
 @handles_errors
 def rig_config(name: str, key: str, value: str) -> None:
     """Set a rig setting: gates.<name> '<command>', gate_timeouts.<name> <seconds>,
-    strategy mr|direct|local, merge merge|rebase, batch_size <n>, push true|false."""
+    strategy mr|direct|local, merge merge|rebase, batch_size <n>, push true|false,
+    max_polecats <n> (0: no limit)."""
     town = ctx().town()
     set_rig_key(Rig(town, name).settings, name, key, value, town.settings_file)
     town.save(f"gt rig config {name} {key}")

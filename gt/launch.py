@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from gt.agents import Address, agent_bead
+from gt.control import state
+from gt.errors import GtError
 from gt.reactor.lock import running_pid
 from gt.rig import Rig, rigs
 from gt.runtimes import presets
@@ -50,8 +52,11 @@ def hook_runtime(town: Town, address: Address) -> str | None:
 
 def start(town: Town, address: Address, runtime_name: str | None = None,
           no_tmux: bool | None = None) -> str:
-    """Start the agent's session (an error if it is already live): with `runtime_name`, else
-    the runtime slung with its hooked work, else the role's or the town's default."""
+    """Start the agent's session (an error if it is already live, or frozen by an emergency
+    stop): with `runtime_name`, else the runtime slung with its hooked work, else the role's
+    or the town's default."""
+    if (frozen := state.frozen(town, address.rig)) is not None:
+        raise GtError(f"cannot start {address}: {frozen}; `gt thaw` first")
     runtime = presets.choose(town.settings, address.role,
                              runtime_name or hook_runtime(town, address))
     settings = town.state_dir / "runtime" / f"{address.session}.json"
@@ -86,7 +91,10 @@ def stop(town: Town, address: Address) -> None:
 
 
 def restart(town: Town, address: Address, runtime_name: str | None = None) -> str:
-    """Stop the agent's session and start a fresh one; returns the runtime used."""
+    """Stop the agent's session and start a fresh one; returns the runtime used. Refused,
+    before anything is stopped, while an emergency stop holds the agent."""
+    if (frozen := state.frozen(town, address.rig)) is not None:
+        raise GtError(f"cannot restart {address}: {frozen}; `gt thaw` first")
     stop(town, address)
     return start(town, address, runtime_name)
 

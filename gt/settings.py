@@ -1,12 +1,13 @@
 """The town's settings (`town.toml`), read once into checked dataclasses: every key, its type
 and its default are declared here and nowhere else.
 
-    [town]                       name, default_agent, sessions
+    [town]                       name, default_agent, sessions, max_polecats
     [agents]                     <role> = "<runtime>"
-    [runtimes.<name>]            command, prompt, resume, description, is_sandbox,
+    [runtimes.<name>]            command, prompt, resume, ask, description, is_sandbox,
                                  offline, base_url, model, auth_token_env, api_key_env,
                                  config_dir
-    [rigs.<name>]                prefix, url, branch, push, strategy, merge, batch_size
+    [rigs.<name>]                prefix, url, branch, push, strategy, merge, batch_size,
+                                 max_polecats
     [rigs.<name>.gates]          <gate> = "<command>"
     [rigs.<name>.gate_timeouts]  <gate> = <seconds>
     [supervision]                thresholds of the Witness and Deacon, escalation routes
@@ -49,6 +50,8 @@ class RuntimeSettings:
     command: str | list[str] | None = None  # a command line, or its argv
     prompt: str = "arg"  # how the first prompt is passed: arg, none or flag:<flag>
     resume: list[str] = field(default_factory=list)
+    # How to ask a past session a question (`gt seance --ask`): argv with {session}, {question}
+    ask: list[str] = field(default_factory=list)
     description: str = "custom command"
     is_sandbox: bool = False  # Claude Code as root: this machine is a disposable sandbox
     offline: bool = False  # no telemetry, update checks or other non-essential traffic
@@ -75,6 +78,7 @@ class RigSettings:
     strategy: str = "mr"  # how finished work reaches the branch: mr, direct or local
     merge: str = "merge"  # how a request is put on the branch: merge or rebase
     batch_size: int = 1  # requests gated together
+    max_polecats: int = 0  # polecats with work at once in this rig; 0: no limit
     gates: dict[str, str] = field(default_factory=dict)  # name -> shell command
     gate_timeouts: dict[str, float] = field(default_factory=dict)  # name -> seconds
 
@@ -105,6 +109,7 @@ class TownSettings:
     name: str
     default_agent: str = "scripted"  # the runtime of agents whose role chose none
     sessions: str = "tmux"  # tmux, or process: plain processes
+    max_polecats: int = 0  # polecats with work at once in the whole town; 0: no limit
     agents: dict[str, str] = field(default_factory=dict)  # role -> runtime
     runtimes: dict[str, RuntimeSettings] = field(default_factory=dict)
     rigs: dict[str, RigSettings] = field(default_factory=dict)
@@ -157,6 +162,12 @@ def _count(value: Any) -> int:
     return value
 
 
+def _limit(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError
+    return value
+
+
 def _seconds(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ValueError
@@ -205,6 +216,7 @@ def _prompt(value: Any) -> str:
 TEXT = Kind("a string", _is_text, _is_text)
 FLAG = Kind("true or false", _flag, _parse_flag)
 COUNT = Kind("a whole number of at least 1", _count, lambda text: _count(int(text)))
+LIMIT = Kind("a whole number (0 for no limit)", _limit, lambda text: _limit(int(text)))
 SECONDS = Kind("a number of seconds above 0", _seconds, lambda text: _seconds(float(text)))
 WORDS = Kind("a list of strings", _words, shlex.split)
 COMMAND = Kind("a command line or a list of its words", _command, _command)
@@ -213,12 +225,15 @@ ENV_VAR = Kind("the name of an environment variable (or empty)", _env_name, _env
 URL = Kind("an http:// or https:// URL (or empty)", _url, _url)
 CONFIG_DIR = Kind('"", town, agent or an absolute path', _config_dir, _config_dir)
 
-TOWN_KEYS = {"name": TEXT, "default_agent": TEXT, "sessions": _choice(*SESSIONS)}
-RUNTIME_KEYS = {"command": COMMAND, "prompt": PROMPT, "resume": WORDS, "description": TEXT,
-                "is_sandbox": FLAG, "offline": FLAG, "base_url": URL, "model": TEXT,
-                "auth_token_env": ENV_VAR, "api_key_env": ENV_VAR, "config_dir": CONFIG_DIR}
+TOWN_KEYS = {"name": TEXT, "default_agent": TEXT, "sessions": _choice(*SESSIONS),
+             "max_polecats": LIMIT}
+RUNTIME_KEYS = {"command": COMMAND, "prompt": PROMPT, "resume": WORDS, "ask": WORDS,
+                "description": TEXT, "is_sandbox": FLAG, "offline": FLAG, "base_url": URL,
+                "model": TEXT, "auth_token_env": ENV_VAR, "api_key_env": ENV_VAR,
+                "config_dir": CONFIG_DIR}
 RIG_KEYS = {"prefix": TEXT, "url": TEXT, "branch": TEXT, "push": FLAG,
-            "strategy": _choice(*STRATEGIES), "merge": _choice(*MERGES), "batch_size": COUNT}
+            "strategy": _choice(*STRATEGIES), "merge": _choice(*MERGES), "batch_size": COUNT,
+            "max_polecats": LIMIT}
 RIG_TABLES = {"gates": TEXT, "gate_timeouts": SECONDS}
 SUPERVISION_KEYS = {"spawn_grace": SECONDS, "stall_after": SECONDS, "restart_backoff": SECONDS,
                     "restart_backoff_max": SECONDS, "crash_loop_restarts": COUNT,

@@ -159,8 +159,9 @@ def test_session_start_hook_primes_the_agent_without_a_login(
     recorded = events[0]["data"]["set"]
     assert recorded["agent_state"] == "idle"
     # The runtime's session id and transcript, from the SessionStart hook's input.
-    assert recorded["runtime_session_id"]
-    assert recorded["transcript_path"].endswith(recorded["runtime_session_id"] + ".jsonl")
+    session = recorded["runtime_session"]
+    assert session["id"] and session["runtime"] == "claude"
+    assert session["transcript"].endswith(session["id"] + ".jsonl")
     shown = json.loads(bd(town, "show", "hq-mayor", "--json").stdout)
     assert shown["agent_state"] == "idle"
 

@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                      "gt.sessions.*", "gt.runtimes.*")),
     ("model", ("gt.town", "gt.rig", "gt.whoami", "gt.roster")),
     ("services", ("gt.launch", "gt.sharing", "gt.work.*", "gt.reactor.*", "gt.refinery.*",
-                  "gt.supervision.*")),
+                  "gt.supervision.*", "gt.control.*", "gt.seance")),
     ("set-up", ("gt.setup.*", "gt.githooks")),
     ("demo", ("gt.demo.*",)),
     ("gt", ("gt.cli.*", "gt.__main__")),

@@ -9,36 +9,21 @@ decision), `turn-end` Codex's `notify` program (the JSON payload as its last arg
 from __future__ import annotations
 
 import json
-import select
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from gt.agents import Address
 from gt.cli.common import ctx, handles_errors
 from gt.launch import deliver_soon
+from gt.seance import hook_input
 from gt.whoami import current_agent
 from gt.work import agent_hooks
 from gt.work.nudge import deliver_next, enqueue
 
 IDLE_WAIT = 30.0
-
-
-def hook_input(seconds: float = 0.5) -> dict[str, Any]:
-    """The JSON a hook is given on stdin ({} when there is none)."""
-    if sys.stdin is None or sys.stdin.isatty():
-        return {}
-    ready, _, _ = select.select([sys.stdin], [], [], seconds)
-    if not ready:
-        return {}
-    try:
-        data = json.loads(sys.stdin.read() or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 @click.group("agent-hook")
@@ -54,7 +39,7 @@ def stop() -> None:
     agent = current_agent(town)
     if agent is None:
         return
-    payload = hook_input()
+    payload = hook_input(sys.stdin)
     outcome = agent_hooks.turn_ended(town, agent, bool(payload.get("stop_hook_active")))
     if outcome["deliver"]:
         deliver_soon(town, agent)
@@ -84,7 +69,7 @@ def pre_tool() -> None:
     """Before a Claude Code tool call: refuse what a polecat may not do."""
     town = ctx().town()
     agent = current_agent(town)
-    payload = hook_input()
+    payload = hook_input(sys.stdin)
     tool_input = payload.get("tool_input") or {}
     if agent is None or not isinstance(tool_input, dict):
         return

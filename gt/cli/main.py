@@ -15,6 +15,7 @@ from gt.cli import (
     demo,
     done,
     escalate,
+    estop,
     feed,
     githooks,
     handoff,
@@ -25,9 +26,11 @@ from gt.cli import (
     nudge,
     polecat,
     prime,
+    queue,
     reactor,
     refinery,
     rig,
+    seance,
     sessions,
     sling,
     sync,
@@ -49,7 +52,7 @@ def cli(context: click.Context, as_json: bool) -> None:
 # One module per command group, named for it: gt/cli/<group>.py.
 for module in (install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
                sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
-               agent_hook, polecat, escalate, deacon):
+               agent_hook, polecat, escalate, deacon, queue, estop, seance):
     module.register(cli)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from beads.cli.output import safe
-from gt.cli.agent_hook import hook_input
 from gt.cli.common import ctx, handles_errors, json_option, show
+from gt.seance import hook_input
 from gt.whoami import named_or_current
 from gt.work import prime as priming
 
@@ -23,7 +26,8 @@ def prime(at_session_start: bool, address: str | None) -> None:
     agent = named_or_current(town, address)
     context = priming.context(town, agent)
     if at_session_start:
-        priming.session_started(town, agent, context, hook_input())
+        priming.session_started(town, agent, context, hook_input(sys.stdin),
+                                os.environ.get("GT_RUNTIME"))
     show(context, lambda: click.echo(safe(priming.render(context), keep_newlines=True),
                                      nl=False))
 

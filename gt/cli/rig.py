@@ -5,11 +5,14 @@ from __future__ import annotations
 import click
 
 from beads.cli.output import safe
+from beads.model import check_utf8
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
+from gt.control import rigs as lifecycle
 from gt.errors import GtError
 from gt.rig import Rig, rigs
 from gt.settings import set_rig_key
 from gt.setup import rig as rig_setup
+from gt.whoami import actor
 
 
 @click.group()
@@ -72,11 +75,61 @@ def rig_remove(name: str) -> None:
 @handles_errors
 def rig_config(name: str, key: str, value: str) -> None:
     """Set a rig setting: gates.<name> '<command>', gate_timeouts.<name> <seconds>,
-    strategy mr|direct|local, merge merge|rebase, batch_size <n>, push true|false."""
+    strategy mr|direct|local, merge merge|rebase, batch_size <n>, push true|false,
+    max_polecats <n> (0: no limit)."""
     town = ctx().town()
     set_rig_key(Rig(town, name).settings, name, key, value, town.settings_file)
     town.save(f"gt rig config {name} {key}")
     echo(f"{name}: {key} = {safe(value)}")
+
+
+@rig.command("park")
+@click.argument("name")
+@click.option("--reason", default="", help="Why: recorded with the park.")
+@json_option
+@handles_errors
+def rig_park(name: str, reason: str) -> None:
+    """Give the rig no new work, on every machine: slings to it queue until unparked; work
+    already hooked runs to its end."""
+    town = ctx().town()
+    check_utf8(reason, "--reason")
+    done = lifecycle.park(town, name, reason, actor(town))
+    show(done, lambda: echo(f"rig {name} {'was already' if done['already_parked'] else 'is'} "
+                            "parked: slings to it queue until `gt rig unpark`"))
+
+
+@rig.command("unpark")
+@click.argument("name")
+@json_option
+@handles_errors
+def rig_unpark(name: str) -> None:
+    """Let the rig take work again, and dispatch what was queued for it."""
+    town = ctx().town()
+    done = lifecycle.unpark(town, name, actor(town))
+    slung = [d["bead"] for d in done["dispatched"] if "slung_to" in d]
+    show(done, lambda: echo(f"rig {name} unparked" + (f"; slung {', '.join(slung)}"
+                                                      if slung else "")))
+
+
+@rig.command("start")
+@click.argument("name")
+@json_option
+@handles_errors
+def rig_start(name: str) -> None:
+    """Start the rig's Refinery and wake its agents that have work on their hook."""
+    done = lifecycle.start(ctx().town(), name)
+    show(done, lambda: echo(f"rig {name}: " + (", ".join(done["started"])
+                                               or "everything was already running")))
+
+
+@rig.command("stop")
+@click.argument("name")
+@json_option
+@handles_errors
+def rig_stop(name: str) -> None:
+    """Stop every session of the rig on this machine (work stays on the hooks)."""
+    done = lifecycle.stop(ctx().town(), name)
+    show(done, lambda: echo(f"rig {name}: stopped {len(done['stopped'])} session(s)"))
 
 
 def register(group: click.Group) -> None:

@@ -9,8 +9,11 @@ import click
 from beads.cli.output import safe
 from gt.agents import Address
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
+from gt.control.sessions import start_session
+from gt.control.sessions import status as session_info
 from gt.errors import GtError
 from gt.launch import restart, start, start_standing, stop, stop_all
+from gt.sessions.tmux import tmux_name
 from gt.work.sling import hooked
 
 
@@ -105,6 +108,60 @@ def session_restart(address: str, runtime: str | None) -> None:
     agent = Address.parse(address)
     used = restart(town, agent, runtime)
     echo(f"restarted {agent} ({used})")
+
+
+@session.command("start")
+@click.argument("address")
+@click.option("--agent", "runtime", help="Runtime to start with.")
+@json_option
+@handles_errors
+def session_start(address: str, runtime: str | None) -> None:
+    """Start an agent's session (refused while it runs, or while an e-stop holds it)."""
+    done = start_session(ctx().town(), Address.parse(address), runtime)
+    show(done, lambda: echo(f"started {done['agent']} ({done['runtime']})"))
+
+
+@session.command("attach")
+@click.argument("address")
+@handles_errors
+def session_attach(address: str) -> None:
+    """Attach your terminal to an agent's tmux session."""
+    town = ctx().town()
+    agent = Address.parse(address)
+    sessions = town.backend()
+    if sessions.kind != "tmux":
+        raise GtError(f"attach needs tmux; without it, read {agent} with `gt peek {agent}`")
+    if not sessions.is_live(agent.session):
+        raise GtError(f"{agent} is not running: `gt session start {agent}`")
+    os.execvp("tmux", ["tmux", "-L", town.socket, "attach", "-t",
+                       f"={tmux_name(agent.session)}"])
+
+
+@session.command("status")
+@click.argument("address")
+@json_option
+@handles_errors
+def session_status(address: str) -> None:
+    """An agent's session with its evidence: processes, output, e-stop, bead, hook."""
+    state = session_info(ctx().town(), Address.parse(address))
+
+    def human() -> None:
+        echo(f"{state['agent']} ({state['backend']} session {state['session']}): "
+             + ("live" if state["live"] else "not running")
+             + (", frozen by the emergency stop" if state["frozen_here"] else ""))
+        if state["started_at"]:
+            echo(f"  started {state['started_at']}: {safe(' '.join(state['command'] or []))}")
+        if state["processes"]:
+            echo("  processes: " + ", ".join(f"{pid} {letter}" for pid, letter
+                                            in state["processes"].items()))
+        if state["last_output_at"]:
+            echo(f"  last output {state['last_output_at']} ({safe(str(state['log']))})")
+        echo(f"  agent state {state['agent_state']}, hook {state['hook'] or 'empty'}"
+             + (f", held: {safe(state['hold'])}" if state["hold"] else ""))
+        if state["runtime_session"]:
+            echo(f"  runtime session {safe(str(state['runtime_session'].get('id')))}")
+
+    show(state, human)
 
 
 @click.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from beads.cli.output import safe
 from gt.agents import Address
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.whoami import actor, named_or_current
@@ -26,6 +27,12 @@ def sling_cmd(bead: str, target: str, args: str | None, force: bool, no_convoy: 
     town = ctx().town()
     slung = sling(town, bead, target, args=args, force=force, convoy=not no_convoy,
                   runtime=runtime, actor=actor(town))
+    if slung.queued is not None:
+        show(slung.to_dict(), lambda: echo(
+            f"queued {slung.bead} for {slung.agent}: {safe(str(slung.queued))}; it is slung "
+            "when it can start (`gt queue list`)"
+            + (f", convoy {slung.convoy}" if slung.convoy else "")))
+        return
     show(slung.to_dict(), lambda: echo(
         f"slung {slung.bead} to {slung.agent} ({slung.wake})"
         + (f", branch {slung.branch}" if slung.branch else "")

@@ -6,6 +6,8 @@
 | a message created for an agent          | nudge it if live (its next prime shows the mail) |
 | a bead's `mr_state` becomes pending     | start the rig's Refinery if it is not running   |
 | a bead closed                           | land the convoys that now have every bead closed |
+| a hook freed, a bead queued, an e-stop, | the controls' effects (`gt.control.reactions`): |
+| a rig parked                            | dispatch the queue, freeze or resume sessions   |
 
 Effects of one scan are coalesced per target: a burst of a thousand events makes one wake
 and one nudge per agent, one Refinery start per rig. A wake is skipped when the agent's hook
@@ -22,6 +24,8 @@ from typing import Any
 from beads.errors import BeadsError
 from beads.events import Event
 from gt.agents import Address
+from gt.control import reactions
+from gt.control import state as control_state
 from gt.errors import GtError
 from gt.launch import start_refinery, wake
 from gt.rig import Rig
@@ -60,7 +64,7 @@ def classify(event: Event, agent_address: Callable[[str], str | None],
         out.append(("refinery", ledger_name))
     if event.op == "close" or changes.get("status") == "closed":
         out.append(("land", event.bead))
-    return out
+    return out + reactions.classify(event, agent_address, ledger_name)
 
 
 def coalesce(items: list[tuple[Event, str, str]]) -> list[Effect]:
@@ -77,6 +81,8 @@ def perform(town: Town, effect: Effect) -> str:
     """Carry out one effect; returns a line for the log."""
     if effect.kind == "wake":
         address = Address.parse(effect.target)
+        if (frozen := control_state.frozen(town, address.rig)) is not None:
+            return f"wake {address}: skipped, {frozen}"
         if not ready_for_wake(town, address):
             return f"wake {address}: skipped, nothing is on its hook now"
         return f"wake {address}: {wake(town, address)}"
@@ -91,12 +97,16 @@ def perform(town: Town, effect: Effect) -> str:
                                       "run `gt mail inbox`.", "gt")
         return f"mail for {address}: nudge {result}"
     if effect.kind == "refinery":
+        if (frozen := control_state.frozen(town, effect.target)) is not None:
+            return f"refinery of {effect.target}: not started, {frozen}"
         started = start_refinery(town, Rig(town, effect.target))
         return f"refinery of {effect.target}: {'started' if started else 'already running'}"
     if effect.kind == "land":
         landed = convoy.land_ready(town, effect.target)
         return f"closed {effect.target}: " + (f"landed {', '.join(landed)}" if landed
                                                else "no convoy to land")
+    if effect.kind in reactions.KINDS:
+        return reactions.perform(town, effect.kind, effect.target)
     raise GtError(f"unknown effect {effect.kind!r}")
 
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from beads.errors import BeadsError
+from gt.control.state import is_frozen
 from gt.refinery.engine import Refinery
 from gt.refinery.outcomes import Outcome
 from gt.refinery.queue import requests
@@ -30,11 +31,13 @@ def drain(rig: Rig, report: Callable[[Outcome], None] | None = None,
 def run_forever(rig: Rig, report: Callable[[Outcome], None], poll: float = 0.5,
                 log: Callable[[str], None] = print) -> None:
     """Drain, then look again every `poll` seconds (the reactor also wakes it). A failure
-    is logged and the queue tried again: the Refinery session never dies of one request."""
+    is logged and the queue tried again: the Refinery session never dies of one request.
+    While the town or the rig is frozen (`gt estop`), it merges nothing."""
     refinery = Refinery(rig)
     while True:
         try:
-            drain(rig, report, refinery)
+            if not is_frozen(rig.town, rig.name):  # an emergency stop: merge nothing
+                drain(rig, report, refinery)
         except BeadsError as exc:
             log(f"refinery of {rig.name}: {exc.message}; trying again")
         time.sleep(poll)

@@ -31,6 +31,9 @@ class Runtime:
     # or "none" (the agent finds its work through `gt prime` alone).
     prompt: str = "arg"
     resume: tuple[str, ...] = ()
+    # How to ask a past session one question and print the answer (`gt seance --ask`): an
+    # argv whose items may hold {session} (the runtime's session id) and {question}.
+    ask: tuple[str, ...] = ()
     # Claude Code: a settings file whose session callbacks (Claude Code's "hooks") run gt.
     claude_settings_file: bool = False
     description: str = ""
@@ -40,15 +43,17 @@ class Runtime:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "command": list(self.command), "prompt": self.prompt,
-                "resume": list(self.resume), "description": self.description}
+                "resume": list(self.resume), "ask": list(self.ask),
+                "description": self.description}
 
 
 PRESETS: dict[str, Runtime] = {r.name: r for r in (
     Runtime("claude", ("claude", "--dangerously-skip-permissions"), "arg", ("--continue",),
+            ask=("claude", "--resume", "{session}", "-p", "{question}"),
             claude_settings_file=True, description="Claude Code", screen=CLAUDE),
     Runtime("codex", ("codex", "--dangerously-bypass-approvals-and-sandbox"), "arg",
-            ("resume", "--last"), description="OpenAI Codex CLI", screen=CODEX,
-            codex_home=True),
+            ("resume", "--last"), ask=("codex", "exec", "resume", "{session}", "{question}"),
+            description="OpenAI Codex CLI", screen=CODEX, codex_home=True),
     Runtime("gemini", ("gemini", "--approval-mode", "yolo"), "flag:--prompt-interactive",
             ("--resume", "latest"), description="Gemini CLI"),
     Runtime("opencode", ("opencode",), "flag:--prompt", ("--continue",),
@@ -60,6 +65,8 @@ PRESETS: dict[str, Runtime] = {r.name: r for r in (
     Runtime("cursor", ("cursor-agent", "-f"), "arg", ("--resume",),
             description="Cursor agent CLI"),
     Runtime("scripted", (sys.executable, "-m", "gt.runtimes.scripted"), "none",
+            ask=(sys.executable, "-m", "gt.runtimes.scripted", "--resume", "{session}",
+                 "--ask", "{question}"),
             description="built-in deterministic agent (no LLM): does what a bead's "
                         "metadata script says, then `gt done`"),
 )}
@@ -72,7 +79,7 @@ def runtimes(settings: TownSettings) -> dict[str, Runtime]:
         if spec.command is None:
             continue
         out[name] = Runtime(name, spec.argv, spec.prompt, tuple(spec.resume),
-                            description=spec.description)
+                            ask=tuple(spec.ask), description=spec.description)
     return out
 
 
@@ -114,7 +121,7 @@ def build(runtime: Runtime, settings: TownSettings, beacon: str, settings_path: 
         raise GtError(f"runtime {runtime.name!r} needs {argv[0]!r}, which is not installed; "
                       "install it, or choose another runtime with --agent or "
                       "`gt config default-agent <name>` (try `scripted`)")
-    env = dict(runtime.env)
+    env = {"GT_RUNTIME": runtime.name, **runtime.env}
     options = settings.runtimes.get(runtime.name) or RuntimeSettings()
     if runtime.claude_settings_file:
         argv += ["--settings", str(claude_settings(settings_path))]

@@ -18,10 +18,15 @@ Faults let tests make an agent crash, hang, wait at a prompt or ignore nudges.
 
 A bead made by the Refinery to resolve a conflict carries `metadata.resolves`: the scripted
 agent redoes the original bead's script on top of the fresh default branch.
+
+Each session has an id and a transcript of what it said (`gt.runtimes.transcript`), handed
+to `gt prime --hook` as Claude Code hands its SessionStart hook; `--resume <id> --ask
+<question>` answers from that transcript (`gt seance --ask`).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -31,11 +36,16 @@ from pathlib import Path
 from typing import Any
 
 from gt.git import git
+from gt.runtimes import transcript
 from gt.runtimes.presets import tool_command
+
+TRANSCRIPT: transcript.Transcript | None = None  # this session's, once it started
 
 
 def say(text: str) -> None:
     print(f"[scripted {os.environ.get('GT_AGENT', '?')}] {text}", flush=True)
+    if TRANSCRIPT is not None:
+        TRANSCRIPT.write(text)
 
 
 def run_json(argv: list[str]) -> Any:
@@ -124,10 +134,33 @@ def strike(faults: dict[str, Any]) -> None:
                 return
 
 
-def main() -> int:
+def ask(argv: list[str]) -> int:
+    """`--resume <session id> --ask <question>`: answer from that session's transcript."""
+    parser = argparse.ArgumentParser(prog="scripted")
+    parser.add_argument("--resume", required=True)
+    parser.add_argument("--ask", required=True)
+    options = parser.parse_args(argv)
+    try:
+        print(transcript.answer(options.resume, options.ask))
+    except (OSError, ValueError) as exc:
+        print(f"scripted: no transcript of session {options.resume!r} here ({exc})",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    global TRANSCRIPT
+    argv = sys.argv[1:] if argv is None else argv
+    if argv:
+        return ask(argv)
     gt = tool_command()
     worktree = Path.cwd()
-    prime = subprocess.run([*gt, "prime"], capture_output=True, text=True)
+    TRANSCRIPT = transcript.Transcript()
+    # As Claude Code does at session start: `gt prime --hook`, with the session's id and
+    # transcript on stdin, so the agent's history records the session (`gt seance`).
+    prime = subprocess.run([*gt, "prime", "--hook"], capture_output=True, text=True,
+                           input=json.dumps(TRANSCRIPT.hook_input()))
     say(f"primed ({len(prime.stdout.split())} words of context)")
     hook = run_json([*gt, "hook", "--json"])
     bead = hook.get("bead")

@@ -21,6 +21,7 @@ import dataclasses
 import re
 import shlex
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -44,6 +45,9 @@ from gt.sessions.base import (
 from gt.sessions.processes import process_start_time
 from gt.sessions.typing import Typist
 
+# The pane's first process runs the command one level down (`pane.py`): tmux resumes a pane
+# process it sees stopped, so only a command below it can be frozen by an emergency stop.
+PANE = (sys.executable, "-S", str(Path(__file__).with_name("pane.py")), "--")
 CHUNK = 200
 CONFIRM_SECONDS = 2.0
 TAIL_CHARS = 20
@@ -107,7 +111,7 @@ class TmuxBackend:
         result = self._tmux(
             ["new-session", "-d", "-P", "-F", "#{pane_pid} #{session_created} #{session_id}",
              "-s", tmux_name(spec.name), "-c", str(spec.cwd.absolute()).replace("#", "##"),
-             "--", "env", "--", *assignments, *spec.command],
+             "--", "env", "--", *assignments, *PANE, *spec.command],
             ["set-option", "-w", "-t", target, "remain-on-exit", "off"],
             ["pipe-pane", "-t", target, pipe.replace("#", "##")], *hooks)
         if result.returncode != 0:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gt import seance
 from gt.agents import Address
 from gt.town import Town
 from gt.whoami import agent_ledger, workdir
@@ -68,21 +69,20 @@ def context(town: Town, address: Address, consume_nudges: bool = True) -> dict[s
 
 
 def session_started(town: Town, address: Address, ctx: dict[str, Any],
-                    runtime_session: dict[str, Any] | None = None) -> None:
-    """Record the agent's state as its session starts (`gt prime --hook`): working when
-    something is on its hook, else idle; and, in the same event, the runtime's session id
-    and transcript path when its hook handed them over (Claude Code's SessionStart does)."""
+                    payload: dict[str, Any], runtime: str | None) -> None:
+    """Record, in one event, the agent's state as its session starts (`gt prime --hook`):
+    working when something is on its hook, else idle; and the runtime's session (id,
+    transcript) when its hook handed one over, as Claude Code's SessionStart does, for
+    `gt seance` and `gt costs`."""
     ledger = agent_ledger(town, address, str(address))
     agent_id = address.bead_id(ledger.prefix)
+    agent = ledger.get(agent_id)
     state = "working" if ctx["hook"] else "idle"
     changes: dict[str, Any] = {}
-    if ledger.get(agent_id).get("agent_state") != state:
+    if agent.get("agent_state") != state:
         changes["agent_state"] = state
-    for key, field in (("session_id", "runtime_session_id"),
-                       ("transcript_path", "transcript_path")):
-        value = (runtime_session or {}).get(key)
-        if isinstance(value, str) and value:
-            changes[field] = value
+    if (record := seance.session_record(town, address, agent, payload, runtime)) is not None:
+        changes[seance.FIELD] = record
     if changes:
         ledger.update_many(f"{address} session started", {agent_id: changes})
 

@@ -19,6 +19,7 @@ from beads.query import Filters
 from beads.store import Intent
 from beads.view import View
 from gt.agents import POLECAT_NAMES, Address, ensure_agent, homed_here
+from gt.control import admission, queue
 from gt.errors import GtError
 from gt.git import out
 from gt.launch import stop
@@ -38,10 +39,11 @@ class Slung:
     branch: str | None
     convoy: str | None
     wake: str
+    queued: str | None = None  # why the work waits in the queue (`gt.control.queue`)
 
     def to_dict(self) -> dict[str, Any]:
         return {"bead": self.bead, "agent": self.agent, "branch": self.branch,
-                "convoy": self.convoy, "wake": self.wake}
+                "convoy": self.convoy, "wake": self.wake, "queued": self.queued}
 
 
 class Busy(GtError):
@@ -104,10 +106,12 @@ def hook_plan(bead_id: str, agent_id: str, address: Address, force: bool,
             if previous is not None:
                 intents.append(Intent("update", previous,
                                       {"set": {"hook_bead": None, "agent_state": "idle"}}))
-        fields: dict[str, Any] = {"status": "hooked", "assignee": str(address)}
+        unqueue, unlabel = queue.cleared(bead)
+        fields: dict[str, Any] = {"status": "hooked", "assignee": str(address), **unqueue}
         if args:
             fields["sling_args"] = args
         intents.append(Intent("update", bead_id, {"set": fields}))
+        intents += unlabel
         # The runtime chosen with the hook (None: the town's choice) goes in the same commit,
         # so whoever starts the session (the reactor's wake, sling, a restart) uses it.
         intents.append(Intent("update", agent_id,
@@ -143,6 +147,9 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
     bead_id = _resolve_bead(town, ledger, bead_ref)
     if runtime is not None:
         presets.choose(town.settings, "polecat", runtime)  # an unknown runtime fails here
+    held = admission.held(town, rig.name if rig else None, address)
+    if held is not None:
+        return _queue(town, ledger, bead_id, target, held, args, force, convoy, actor)
     for _attempt in range(len(POLECAT_NAMES) + 1):
         chosen = address or pick_polecat(rig, ledger)  # type: ignore[arg-type]
         agent = ensure_agent(ledger, chosen, runtime, home=town.machine)
@@ -160,10 +167,7 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
                 raise
     else:
         raise GtError(f"no free polecat in {target}")
-    convoy_id = None
-    if convoy and not convoys.tracking(town, bead_id):
-        title = ledger.get(bead_id)["title"]
-        convoy_id = convoys.create(town, f"Convoy: {title}"[:500], [bead_id], actor=actor)["id"]
+    convoy_id = _convoy(town, ledger, bead_id, actor) if convoy else None
     wake = "not started"
     if start:
         if not homed_here(agent, town.machine):
@@ -173,6 +177,23 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
         else:
             wake = wake_agent(town, chosen, runtime)
     return Slung(bead_id, str(chosen), branch, convoy_id, wake)
+
+
+def _queue(town: Town, ledger: Ledger, bead_id: str, target: str, reason: str,
+           args: str | None, force: bool, convoy: bool, actor: str) -> Slung:
+    """Work that cannot start now waits in the ledger's queue; the reactor slings it when a
+    slot frees (or the stop or park that held it is lifted)."""
+    queue.enqueue(town, ledger, bead_id, target, reason, actor, args, force)
+    convoy_id = _convoy(town, ledger, bead_id, actor) if convoy else None
+    return Slung(bead_id, target, None, convoy_id, f"queued: {reason}", queued=reason)
+
+
+def _convoy(town: Town, ledger: Ledger, bead_id: str, actor: str) -> str | None:
+    """A convoy of its own for a bead no open convoy tracks yet; its id, or None."""
+    if convoys.tracking(town, bead_id):
+        return None
+    title = ledger.get(bead_id)["title"]
+    return str(convoys.create(town, f"Convoy: {title}"[:500], [bead_id], actor=actor)["id"])
 
 
 def worktree_lock(town: Town, address: Address) -> AbstractContextManager[None]:

@@ -3,6 +3,8 @@
 It holds each live bead's public view plus indexed columns for queries. It is only ever a
 copy: rows and the tip they reflect change in one sqlite transaction, so a reader never sees
 rows from a tip other than the recorded one, and deleting the file is always safe.
+Every transaction also stores what holds beads back (`beads.blocking`), so reads never walk
+the dependency graph.
 This module never imports pygit2; `beads.refresh` brings a stale cache up to date.
 """
 
@@ -15,23 +17,28 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from beads import canonical
-from beads.model import SCHEMA_VERSION
+from beads import blocking, canonical
+from beads.cachefile import CACHE_NAME, CACHE_VERSION, overlay_signature
+from beads.model import INFRA_TYPES, SCHEMA_VERSION
 
-CACHE_VERSION = "5"
+__all__ = ["COMMITTED", "WISP", "Cache", "cache_path", "overlay_signature", "public_view"]
 
 # `beads` rows stay narrow (the columns queries filter and sort on); the JSON documents and
-# the search text live in `docs`, read only for the rows a query returns.
+# the search text live in `docs`, read only for the rows a query returns. `work` is 1 for a
+# bead whose type is work rather than machinery (what `ready` may offer); `held` is stored
+# by every transaction (`beads.blocking`).
 _TABLES = """
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS beads (
     id TEXT PRIMARY KEY, layer INTEGER NOT NULL, status TEXT, priority INTEGER,
     issue_type TEXT, assignee TEXT, owner TEXT, title TEXT, created_at TEXT, updated_at TEXT,
-    closed_at TEXT, defer_until TEXT, ephemeral INTEGER, close_failed INTEGER, parent TEXT);
+    closed_at TEXT, defer_until TEXT, ephemeral INTEGER, close_failed INTEGER, parent TEXT,
+    work INTEGER);
 CREATE TABLE IF NOT EXISTS docs (id TEXT PRIMARY KEY, search TEXT, doc BLOB);
 CREATE TABLE IF NOT EXISTS labels (id TEXT, label TEXT);
 CREATE TABLE IF NOT EXISTS deps (id TEXT, target TEXT, type TEXT, metadata TEXT);
 CREATE TABLE IF NOT EXISTS junk (path TEXT PRIMARY KEY, layer INTEGER, reason TEXT);
+CREATE TABLE IF NOT EXISTS held (id TEXT, blocker TEXT, reason TEXT);
 """
 _INDEXES = {
     "beads_status": "beads(status, priority, created_at)",
@@ -42,6 +49,7 @@ _INDEXES = {
     "deps_id": "deps(id)",
     "deps_target": "deps(target)",
     "deps_type": "deps(type)",
+    "held_id": "held(id)",
 }
 _SCHEMA = _TABLES + "".join(f"CREATE INDEX IF NOT EXISTS {name} ON {on};\n"
                             for name, on in _INDEXES.items())
@@ -50,16 +58,7 @@ COMMITTED, WISP = 0, 1
 
 
 def cache_path(state_dir: Path) -> Path:
-    return state_dir / "cache.sqlite"
-
-
-def overlay_signature(state_dir: Path) -> str:
-    """Changes whenever the wisp overlay index file is rewritten."""
-    try:
-        st = os.stat(state_dir / "wisps.index")
-    except FileNotFoundError:
-        return "none"
-    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+    return state_dir / CACHE_NAME
 
 
 def parent_of(doc: dict[str, Any]) -> str | None:
@@ -123,9 +122,11 @@ class Cache:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Changes made in the block, with what holds beads back recomputed, or none."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
+            blocking.store(self.db)
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -196,13 +197,15 @@ class Cache:
                          get("assignee"), get("owner"), get("title"), get("created_at"),
                          get("updated_at"), get("closed_at"), get("defer_until"),
                          int(bool(get("ephemeral")) or layer == WISP),
-                         int(bool(get("close_failed"))), get("parent")))
+                         int(bool(get("close_failed"))), get("parent"),
+                         int(get("issue_type") is not None
+                             and get("issue_type") not in INFRA_TYPES)))
             texts.append((bead_id, search, canonical.dumps(view)))
             labels += [(bead_id, label) for label in view.get("labels", ())]
             deps += [(bead_id, d["depends_on_id"], d["type"],
                       canonical.dumps(d.get("metadata")).decode()) for d in doc["dependencies"]]
         verb = "INSERT" if fresh else "INSERT OR REPLACE"
-        db.executemany(f"{verb} INTO beads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany(f"{verb} INTO beads VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         db.executemany(f"{verb} INTO docs VALUES (?,?,?)", texts)
         db.executemany("INSERT INTO labels VALUES (?,?)", labels)
         db.executemany("INSERT INTO deps VALUES (?,?,?,?)", deps)

@@ -1,11 +1,10 @@
-"""Find a ledger's git directories and read refs with plain file reads (no pygit2).
+"""The git directories of a ledger as `Path`s, and the routes file of a town.
 
-Read-only commands use this to check whether the cache is current before paying for the
-pygit2 import. Discovery walks up from the current directory; at each level a `.git`
-directory or file wins, then a `.beads-ledger` file (one line: the path of a git directory,
-relative to the file), which lets a directory that is not itself a repository (a rig's
-directory in a town) name the ledger that serves it. A `.beads-routes.json` file higher up
-maps bead-id prefixes to ledgers, so an id is found wherever a command runs.
+Discovery itself (and reading refs with plain file reads, no pygit2) is `beads.gitpaths`,
+on strings, so the fast read path can use it without pathlib; this module wraps its answer.
+A `.beads-ledger` file lets a directory that is not itself a repository (a rig's directory
+in a town) name the ledger that serves it. A `.beads-routes.json` file higher up maps bead-id
+prefixes to ledgers, so an id is found wherever a command runs.
 """
 
 from __future__ import annotations
@@ -16,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beads.errors import NotInitialized
+from beads.gitpaths import BEADS_REF, LEDGER_MARKER, STATE_DIR_NAME, locate, read_ref, start_dir
 
-BEADS_REF = "refs/heads/beads"
-LEDGER_MARKER = ".beads-ledger"
+__all__ = ["BEADS_REF", "LEDGER_MARKER", "ROUTES_FILE", "GitDirs", "find", "find_routes",
+           "read_ref"]
+
 ROUTES_FILE = ".beads-routes.json"
 
 
@@ -32,50 +33,17 @@ class GitDirs:
     @property
     def state_dir(self) -> Path:
         """Local, never committed: cache, wisp overlay, locks."""
-        return self.common_dir / "beads"
-
-
-def _is_git_dir(path: Path) -> bool:
-    return ((path / "HEAD").is_file() and (path / "objects").is_dir()) or (
-        (path / "HEAD").is_file() and (path / "commondir").is_file())
-
-
-def _from_dotgit_file(dotgit: Path) -> Path | None:
-    text = dotgit.read_text(errors="replace").strip()
-    if not text.startswith("gitdir:"):
-        return None
-    target = Path(text[len("gitdir:"):].strip())
-    return (dotgit.parent / target).resolve() if not target.is_absolute() else target
+        return self.common_dir / STATE_DIR_NAME
 
 
 def find(start: str | os.PathLike[str] | None = None) -> GitDirs:
     """The git dirs for `start` (default: $BEADS_DIR, $GIT_DIR, $BEADS_WORKING_DIR, or the
-    current directory). Beads' clients set BEADS_DIR to a workspace's `.beads` and
-    BEADS_WORKING_DIR to the workspace itself: discovery walks up from either."""
-    env = (os.environ.get("BEADS_DIR") or os.environ.get("GIT_DIR")
-           or os.environ.get("BEADS_WORKING_DIR"))
-    here = Path(start if start is not None else env or os.getcwd()).resolve()
-    git_dir = None
-    for candidate in (here, *here.parents):
-        dotgit = candidate / ".git"
-        marker = candidate / LEDGER_MARKER
-        if dotgit.is_dir():
-            git_dir = dotgit
-        elif dotgit.is_file():
-            git_dir = _from_dotgit_file(dotgit)
-        elif marker.is_file():
-            git_dir = (candidate / marker.read_text().strip()).resolve()
-        elif _is_git_dir(candidate):
-            git_dir = candidate
-        if git_dir is not None:
-            break
-    if git_dir is None:
+    current directory; see `beads.gitpaths.start_dir`)."""
+    here = start_dir(start)
+    found = locate(here)
+    if found is None:
         raise NotInitialized(f"not in a git repository: {here}")
-    common = git_dir
-    commondir_file = git_dir / "commondir"
-    if commondir_file.is_file():
-        common = (git_dir / commondir_file.read_text().strip()).resolve()
-    return GitDirs(git_dir=git_dir, common_dir=common)
+    return GitDirs(git_dir=Path(found[0]), common_dir=Path(found[1]))
 
 
 def find_routes(start: str | os.PathLike[str] | None = None) -> dict[str, Path]:
@@ -90,23 +58,3 @@ def find_routes(start: str | os.PathLike[str] | None = None) -> dict[str, Path]:
                 return {}
             return {str(k): (candidate / str(v)).resolve() for k, v in table.items()}
     return {}
-
-
-def read_ref(common_dir: Path, ref: str = BEADS_REF) -> str | None:
-    """The object id a ref points at, from its loose file or packed-refs; None if absent."""
-    try:
-        value = (common_dir / ref).read_text().strip()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        value = ""
-    if value.startswith("ref: "):
-        return read_ref(common_dir, value[5:])
-    if value:
-        return value
-    try:
-        with open(common_dir / "packed-refs", encoding="utf-8", errors="replace") as packed:
-            for line in packed:
-                if line.endswith(f" {ref}\n") and not line.startswith(("#", "^")):
-                    return line.split(" ", 1)[0]
-    except FileNotFoundError:
-        pass
-    return None

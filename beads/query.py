@@ -1,7 +1,8 @@
 """Queries over the read cache: list, ready, blocked, search, stats, id resolution, graphs.
 
 Everything here reads sqlite only (no pygit2), so read commands stay fast when the cache
-is current.
+is current. What holds beads back is stored in the cache by every write (`beads.blocking`);
+the SQL of `ready` and `list` is `beads.readsql`, shared with the fast read path.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from beads import canonical
+from beads import blocking, canonical, readsql
 from beads.errors import AmbiguousId, InvalidInput, NotFound
 from beads.ids import check_id
-from beads.model import BLOCKING_DEP_TYPES, INFRA_TYPES, now_iso
+from beads.model import BLOCKING_DEP_TYPES
 
 SORTS = ("priority", "created", "updated", "status", "id", "title")
 READY_SORTS = ("priority", "hybrid", "oldest")
@@ -53,7 +54,7 @@ def details(db: sqlite3.Connection, partial: str) -> dict[str, Any]:
     bead_id = resolve(db, partial)
     bead = get(db, bead_id)
     bead["dependents"] = [{"id": i, "type": t} for i, t in dependents_of(db, bead_id)]
-    held = blockers(db).by_bead.get(bead_id, [])
+    held = blocking.stored(db, bead_id).get(bead_id, [])
     bead["blocked_by"] = [{"id": i, "reason": r} for i, r in held]
     return bead
 
@@ -98,7 +99,7 @@ class Filters:
         if self.status:
             one_of("status", self.status)
         elif not self.include_closed and not (self.closed_after or self.closed_before):
-            clauses.append("status != 'closed'")
+            clauses.append(readsql.NOT_CLOSED)
         if self.types:
             one_of("issue_type", self.types)
         if self.ids:
@@ -151,30 +152,14 @@ def _order(sort: str, reverse: bool) -> str:
         raise InvalidInput(f"invalid sort {sort!r}: use one of {', '.join(SORTS)}")
     column = {"priority": "priority", "created": "created_at", "updated": "updated_at",
               "status": "status", "id": "b.id", "title": "title"}[sort]
-    direction = "DESC" if reverse else "ASC"
-    return f" ORDER BY {column} {direction}, created_at ASC, b.id ASC"
-
-
-# The stored document, with its link counts (Beads' list items carry them).
-_DOC_WITH_COUNTS = ("SELECT d.doc, (SELECT count(*) FROM deps WHERE deps.id = b.id), "
-                    "(SELECT count(*) FROM deps WHERE deps.target = b.id) "
-                    "FROM beads b JOIN docs d ON d.id = b.id")
-
-
-def _with_counts(rows: Any) -> list[bytes]:
-    """Each stored JSON object with `dependency_count` and `dependent_count` appended."""
-    return [doc[:-1] + b',"dependency_count":%d,"dependent_count":%d}' % (deps, dependents)
-            for doc, deps, dependents in rows]
+    return readsql.list_order(column, reverse)
 
 
 def list_docs(db: sqlite3.Connection, filters: Filters, sort: str = "priority",
               reverse: bool = False, limit: int | None = None) -> list[bytes]:
     """Matching beads as stored JSON bytes (ready to print), with their link counts."""
     where, args = filters.where()
-    sql = _DOC_WITH_COUNTS + where + _order(sort, reverse)
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return _with_counts(db.execute(sql, args))
+    return readsql.docs(db, where, args, _order(sort, reverse), limit)
 
 
 def descendants(db: sqlite3.Connection, bead_id: str) -> list[str]:
@@ -194,40 +179,7 @@ class Blockers:
 
 def blockers(db: sqlite3.Connection) -> Blockers:
     """Every non-closed bead that something holds back, with what holds it."""
-    held: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    rows = db.execute(
-        "SELECT d.id, d.target, d.type, t.status, t.close_failed FROM deps d "
-        "JOIN beads s ON s.id = d.id JOIN beads t ON t.id = d.target "
-        "WHERE s.status != 'closed' AND d.type IN ('blocks', 'conditional-blocks')")
-    for bead, target, dep_type, status, failed in rows:
-        if dep_type == "blocks" and status != "closed":
-            held[bead].append((target, "blocks"))
-        elif dep_type == "conditional-blocks" and not (status == "closed" and failed):
-            held[bead].append((target, "runs only if it fails"))
-    waits = db.execute(
-        "SELECT d.id, d.target, d.metadata FROM deps d JOIN beads s ON s.id = d.id "
-        "WHERE d.type = 'waits-for' AND s.status != 'closed'").fetchall()
-    for bead, target, metadata in waits:
-        children = db.execute("SELECT status FROM beads WHERE parent = ?", (target,)).fetchall()
-        open_children = sum(1 for (status,) in children if status != "closed")
-        gate = _gate(metadata)
-        if children and (open_children if gate == "all" else open_children == len(children)):
-            held[bead].append((target, f"waits for {gate} children"))
-    frontier = list(held)
-    while frontier:
-        level, frontier = frontier, []
-        for start in range(0, len(level), 500):
-            chunk = level[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for child, parent in db.execute(
-                    f"SELECT id, parent FROM beads WHERE parent IN ({marks}) "
-                    "AND status != 'closed'", chunk):
-                if any(reason == "parent blocked" for _, reason in held.get(child, ())):
-                    continue
-                if child not in held:
-                    frontier.append(child)
-                held[child].append((parent, "parent blocked"))
-    return Blockers(dict(held))
+    return Blockers(blocking.stored(db))
 
 
 def blocked_list(db: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -240,31 +192,14 @@ def blocked_list(db: sqlite3.Connection) -> list[dict[str, Any]]:
     return out
 
 
-def _gate(metadata: str | None) -> str:
-    try:
-        value = canonical.loads(metadata or "null")
-    except ValueError:
-        return "all"
-    if isinstance(value, dict) and value.get("gate") in ("all", "any"):
-        return value["gate"]
-    return "all"
-
-
 def ready(db: sqlite3.Connection, filters: Filters, sort: str = "priority",
           limit: int | None = None) -> list[bytes]:
     """Open, unblocked, undeferred, non-ephemeral work (machinery types excluded)."""
     if sort not in READY_SORTS:
         raise InvalidInput(f"invalid sort {sort!r}: use one of {', '.join(READY_SORTS)}")
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS held (id TEXT PRIMARY KEY)")
-    db.execute("DELETE FROM temp.held")
-    db.executemany("INSERT INTO temp.held VALUES (?)", [(i,) for i in blockers(db).by_bead])
-    infra = ",".join(f"'{t}'" for t in sorted(INFRA_TYPES))
     where, args = filters.where()
-    where = (where + " AND " if where else " WHERE ") + (
-        f"b.status = 'open' AND b.ephemeral = 0 AND b.issue_type NOT IN ({infra}) "
-        "AND (b.defer_until IS NULL OR b.defer_until <= ?) "
-        "AND b.id NOT IN (SELECT id FROM temp.held)")
-    args.append(now_iso())
+    where = (where + " AND " if where else " WHERE ") + readsql.READY
+    args.append(readsql.now_iso())
     if sort == "oldest":
         order = " ORDER BY b.created_at, b.id"
     elif sort == "hybrid":
@@ -273,11 +208,8 @@ def ready(db: sqlite3.Connection, filters: Filters, sort: str = "priority",
                  "ELSE b.priority END, b.created_at, b.id")
         args += [recent, recent]
     else:
-        order = " ORDER BY b.priority, b.created_at, b.id"
-    sql = f"{_DOC_WITH_COUNTS}{where}{order}"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return _with_counts(db.execute(sql, args))
+        order = readsql.READY_BY_PRIORITY
+    return readsql.docs(db, where, args, order, limit)
 
 
 def deps_of(db: sqlite3.Connection, bead_id: str) -> list[tuple[str, str]]:

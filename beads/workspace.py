@@ -5,7 +5,9 @@ Tools built for Beads (beads-mcp, beads-ui) look for a `.beads/` directory holdi
 directory changes. Our ledger lives in git, so `bd init` gives each work tree a `.beads`
 symbolic link to one directory in the repository's state dir, `<git common dir>/beads/
 workspace/`, which holds `metadata.json` (naming the ledger) and `last-change`, rewritten by
-every write to the ledger (a commit, a sync's merge or fast-forward, a wisp). Why so:
+every write to the ledger (a commit, a sync's merge or fast-forward, a wisp) and, through a
+git hook, by every move of the ledger ref that bd did not make (`beads.watchhook`; in a town
+gt's hook shim does it). Why so:
 
 - nothing is committed and `git status` stays clean: the link is untracked and listed in
   `<git common dir>/info/exclude`, which git reads for every work tree and never shares;

@@ -230,7 +230,12 @@ def run_git_hook(git_hook: str, args: Sequence[str], data: str | None = None) ->
             data = sys.stdin.buffer.read().decode("utf-8", errors="replace")
         refs = moved_refs(git_hook, args, data)
         if refs:
-            poke(common_git_dir(), git_hook, refs)
+            common = common_git_dir()
+            poke(common, git_hook, refs)
+            if "refs/heads/beads" in refs:  # and Beads' tools watching .beads (beads.watchhook)
+                from beads.workspace import touch
+
+                touch(common / "beads")
     except BaseException as error:  # a hook must never fail git, whatever happened
         if isinstance(error, KeyboardInterrupt | SystemExit):
             return

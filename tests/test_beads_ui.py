@@ -3,8 +3,9 @@
 Its server starts on 127.0.0.1 in a real workspace; a websocket client (tests/bdui_client.mjs,
 using the `ws` package from beads-ui's own node_modules) speaks its protocol: every list
 subscription and every mutation of its server/ws.js, each result checked with `bd show --json`
-in another process. The live case: a `bd create` in another process reaches a subscribed
-client through beads-ui's watcher of `.beads/`, with no request from the client.
+in another process. The live cases: a `bd create` in another process, and a `git fetch` +
+`git merge` of another clone's ledger with no bd at all, reach a subscribed client through
+beads-ui's watcher of `.beads/`, with no request from the client.
 """
 
 from __future__ import annotations
@@ -293,3 +294,32 @@ def test_a_write_from_another_work_tree_reaches_the_client(workspace: Path, ui: 
     ui.wait_event(delivered, timeout=10)
     assert git(workspace, "status", "--porcelain") == ""
     assert git(other, "status", "--porcelain") == ""
+
+
+def test_a_git_fetch_and_merge_reaches_the_client(workspace: Path, ui: Client,
+                                                  tmp_path: Path) -> None:
+    """No bd in this repository moves the ledger: git fetches another clone's ledger and
+    merges it. bd's reference-transaction hook rewrites `.beads/last-change`, the watcher
+    sees it, and the page gets the bead written elsewhere."""
+    first = new(workspace, "First")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(workspace), str(clone))
+    elsewhere = new(clone, "Written in another clone")  # the clone adopts the ledger first
+    beads_tree = tmp_path / "beads-branch"
+    git(workspace, "worktree", "add", "-q", str(beads_tree), "beads")
+    time.sleep(1.5)  # past the cooldown of the refresh the first write caused
+    assert ids(ui.subscribe("all", "all-issues")) == {first}
+    ui.events.clear()
+    signal = workspace / ".beads" / "last-change"
+    before = signal.read_text()
+    git(beads_tree, "fetch", "-q", str(clone), "beads")
+    git(beads_tree, "merge", "-q", "--ff-only", "FETCH_HEAD")
+    merged = time.monotonic()
+    assert signal.read_text() != before
+
+    def upsert_of_elsewhere(frame: dict[str, Any]) -> bool:
+        return frame.get("type") == "upsert" and frame["payload"]["issue"]["id"] == elsewhere
+
+    ui.wait_event(upsert_of_elsewhere, timeout=10)
+    print(f"the merged bead reached the client {time.monotonic() - merged:.2f}s after the merge")
+    assert git(workspace, "status", "--porcelain") == ""

@@ -24,17 +24,19 @@ from beads.errors import InvalidInput
 @click.option("--skip-agents", is_flag=True,
               help="Accepted for Beads' tools: bd init writes no agent instructions anyway.")
 @click.option("--skip-hooks", is_flag=True,
-              help="Accepted for Beads' tools: bd init installs no git hooks anyway.")
+              help="Add no git hook (bd's reference-transaction hook tells Beads' tools when "
+                   "the ledger moves without bd).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 @json_option
 @handles_errors
 def init(prefix: str, non_interactive: bool, skip_agents: bool, skip_hooks: bool,
          quiet: bool) -> None:
     """Create the ledger on this repository's `beads` branch (the work tree is untouched but
-    for an untracked, git-excluded `.beads` link for Beads' tools). Outside a git repository,
-    the current directory becomes one first. A ledger already here, or a remote's that a clone
-    adopts, is kept: never a second root."""
-    from beads import workspace
+    for an untracked, git-excluded `.beads` link for Beads' tools, whose watchers a small git
+    hook tells of ledger moves made without bd). Outside a git repository, the current
+    directory becomes one first. A ledger already here, or a remote's that a clone adopts, is
+    kept: never a second root."""
+    from beads import watchhook, workspace
     from beads.errors import NotInitialized
     from beads.ledger import Ledger
 
@@ -61,11 +63,15 @@ def init(prefix: str, non_interactive: bool, skip_agents: bool, skip_hooks: bool
     ledger = Ledger.init(s.repo, prefix, s.actor)
     tip = str(ledger.store.tip())
     link, link_note = workspace.ensure(ledger.dirs)
+    hook_ok, hook_note = True, None
+    if link is not None and not skip_hooks:
+        hook_ok, hook_note = watchhook.install(ledger.dirs)
     if s.json:
         emit_json({"prefix": prefix, "ref": "refs/heads/beads", "tip": tip,
                    "database": str(ledger.dirs.common_dir),
                    "git_repository_created": str(made_repo) if made_repo else None,
                    "workspace": str(link) if link else None, "workspace_note": link_note,
+                   "watch_hook": hook_note,
                    "message": f"ledger ready: prefix {prefix}"})
     elif not quiet:
         if made_repo is not None:
@@ -73,6 +79,8 @@ def init(prefix: str, non_interactive: bool, skip_agents: bool, skip_hooks: bool
         line(f"ledger ready: prefix {prefix}, refs/heads/beads at {tip[:10]}")
         if link is None and workspace.work_tree(ledger.dirs) is not None:
             line(f"note: {safe(link_note)}")
+        if not hook_ok:
+            line(f"note: {safe(hook_note)}")
 
 
 def _progress(label: str):  # type: ignore[no-untyped-def]

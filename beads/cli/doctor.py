@@ -3,10 +3,11 @@ its fix.
 
 Checks: the history replays (`bd verify`), the cache is sound and current, no dependency
 points at a missing bead, no blocking cycle, the merge driver is registered, every remote's
-fetch refspec brings the ledger, every wisp's blob is present, and the work tree has its
-`.beads` link. `--fix` applies the fixes that need no judgement. Beads' clients also ask for
-`--check=pollution` (test beads that leaked into real work; `--clean --yes` deletes them) and
-`--check=validate` (the data checks alone).
+fetch refspec brings the ledger, every wisp's blob is present, the work tree has its
+`.beads` link, and a ledger move made without bd reaches Beads' tools (bd's
+reference-transaction hook, or gt's). `--fix` applies the fixes that need no judgement.
+Beads' clients also ask for `--check=pollution` (test beads that leaked into real work;
+`--clean --yes` deletes them) and `--check=validate` (the data checks alone).
 """
 
 from __future__ import annotations
@@ -214,6 +215,37 @@ def _check_workspace(fix: bool) -> Check:
     return check
 
 
+def _check_watch_hook(fix: bool) -> Check:
+    from beads import watchhook, workspace
+
+    dirs = settings().dirs()
+    check = Check("watch hook")
+    if workspace.link_path(dirs) is None:
+        check.message = "no .beads link, so no watcher to tell"
+        return check
+    current, directory = watchhook.state(dirs)
+    if current in (watchhook.INSTALLED, watchhook.BY_GT):
+        who = "bd's" if current == watchhook.INSTALLED else "gt's"
+        check.message = f"{who} {watchhook.HOOK_NAME} hook tells Beads' tools of ledger moves"
+        return check
+    check.status = "warning"
+    if current == watchhook.UNREACHABLE:
+        check.message = (f"the hooks directory {directory} is inside the work tree: a ledger "
+                         "move made without bd (git fetch, merge) reaches Beads' tools only "
+                         "at bd's next write")
+        check.fix = (f"in your own {watchhook.HOOK_NAME} hook, after a committed transaction "
+                     "naming refs/heads/beads, rewrite <git common dir>/beads/workspace/"
+                     "last-change")
+        return check
+    check.message = ("a ledger move made without bd (git fetch, merge, update-ref) does not "
+                     "reach Beads' tools until bd's next write")
+    check.fix = "bd doctor --fix (adds bd's hook; an existing hook is kept and runs first)"
+    if fix:
+        check.fixed, what = watchhook.install(dirs)
+        check.details = [what]
+    return check
+
+
 _TEST_TITLE = re.compile(r"^\s*(test|testing|tmp|dummy|foo|bar|asdf)\b[\s:_-]*\S*", re.I)
 
 
@@ -269,7 +301,8 @@ def doctor(only: str | None, fix: bool, clean: bool, yes: bool) -> None:
     checks = [_check_orphans(db, fix), _check_cycles(db), _check_duplicates(db)]
     if only is None:
         checks += [_check_verify(), _check_cache(fix), _check_merge_driver(fix),
-                   _check_refspecs(fix), _check_wisps(), _check_workspace(fix)]
+                   _check_refspecs(fix), _check_wisps(), _check_workspace(fix),
+                   _check_watch_hook(fix)]
     failed = any(c.status == "error" and not c.fixed for c in checks)
     report = {"check": only or "all", "ok": not failed,
               "checks": [c.to_dict() for c in checks]}

@@ -4,17 +4,20 @@ Agents poll these constantly. With the cache current they need neither pygit2 no
 (together about 120 ms of imports), so they are answered here, before the command-line
 framework is loaded. Anything else, any other flag, and every error go the ordinary way: the
 fast path only ever answers what the full command would answer, byte for byte.
+
+What this path loads is kept to `sqlite3` and three small modules written for it
+(`beads.gitpaths`, `beads.cachefile`, `beads.readsql`): no pathlib, dataclasses, typing or
+JSON library, whose imports alone would cost more than the query. The query itself reads what
+every write stored (`beads.blocking`), so it walks no graph.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 
-from beads import gitdir, query
-from beads.cache import overlay_signature
-from beads.errors import BeadsError
-from beads.reader import Reader
+from beads import cachefile, gitpaths, readsql
 
 
 def _limit(args: list[str], default: int) -> int | None:
@@ -66,20 +69,22 @@ def answer(argv: list[str]) -> bool:
     if limit is None:
         return False
     try:
-        dirs = gitdir.find()
-        tip = gitdir.read_ref(dirs.common_dir)
-        reader = Reader(dirs)
-        cache = reader.cache
-        if tip is None or cache.get("tip") != tip \
-                or cache.get("overlay") != overlay_signature(dirs.state_dir) \
-                or cache.get("overlay_problems"):
+        found = gitpaths.locate(gitpaths.start_dir())
+        if found is None:
             return False
-        if argv[0] == "ready":
-            rows = query.ready(cache.db, query.Filters(), "priority", limit)
-        else:
-            rows = query.list_docs(cache.db, query.Filters(include_closed=False), "priority",
-                                   False, limit)
-    except (BeadsError, OSError, ValueError, sqlite3.Error):
+        common_dir = found[1]
+        tip = gitpaths.read_ref(common_dir)
+        if tip is None:
+            return False
+        db = cachefile.open_current(os.path.join(common_dir, gitpaths.STATE_DIR_NAME), tip)
+        if db is None:
+            return False
+        try:
+            rows = readsql.ready(db, limit) if argv[0] == "ready" \
+                else readsql.open_beads(db, limit)
+        finally:
+            db.close()
+    except (OSError, ValueError, sqlite3.Error):
         return False
     sys.stdout.buffer.write(b"[" + b",\n".join(rows) + b"]\n")
     sys.stdout.flush()

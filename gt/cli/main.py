@@ -26,6 +26,7 @@ from gt.cli import (
     rig,
     sessions,
     sling,
+    status,
     sync,
 )
 from gt.cli.common import GtContext
@@ -42,7 +43,7 @@ def cli(context: click.Context, as_json: bool) -> None:
 
 
 # One module per command group, named for it: gt/cli/<group>.py.
-for module in (install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
+for module in (status, install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
                sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo):
     module.register(cli)
 

@@ -4,12 +4,14 @@ how far it lags behind the ledger's tip) and each rig's Refinery (running, its q
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
+from beads.gitrun import TIMEOUT, clean_env
 from gt.agents import Address
-from gt.git import git
 from gt.reactor.lock import running_pid
 from gt.town import Town
 from gt.townview.ledgers import LedgerView
@@ -27,11 +29,18 @@ def cursors(town: Town) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def commits_between(git_dir: Path, old: str, new: str) -> int | None:
-    """How many commits `new` has that `old` has not (None when git cannot tell)."""
-    result = git("rev-list", "--count", f"{old}..{new}", cwd=git_dir, check=False)
-    text = result.stdout.strip()
-    return int(text) if result.returncode == 0 and text.isdigit() else None
+def lags(pairs: dict[Path, tuple[str, str]]) -> dict[Path, int | None]:
+    """For each git dir, how many commits `new` has that `old` has not (None when git
+    cannot tell); the git processes run side by side."""
+    running = {where: subprocess.Popen(
+        ["git", "rev-list", "--count", f"{old}..{new}"], cwd=where, env=clean_env(os.environ),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for where, (old, new) in pairs.items()}
+    counts: dict[Path, int | None] = {}
+    for where, process in running.items():
+        text = process.communicate(timeout=TIMEOUT)[0].strip()
+        counts[where] = int(text) if process.returncode == 0 and text.isdigit() else None
+    return counts
 
 
 def reactor(town: Town, views: list[LedgerView]) -> dict[str, Any]:
@@ -43,14 +52,14 @@ def reactor(town: Town, views: list[LedgerView]) -> dict[str, Any]:
         moved_at: float | None = path.stat().st_mtime
     except OSError:
         moved_at = None
+    behind = lags({view.git_dir: (saved[view.name], view.tip) for view in views
+                   if view.tip and saved.get(view.name) not in (None, view.tip)})
     ledgers = []
     for view in views:
         cursor = saved.get(view.name)
-        behind: int | None = 0
-        if view.tip and cursor != view.tip:
-            behind = commits_between(view.git_dir, cursor, view.tip) if cursor else None
+        count = 0 if cursor == view.tip or not view.tip else behind.get(view.git_dir)
         ledgers.append({"ledger": view.name, "tip": view.tip, "cursor": cursor,
-                        "behind": behind})
+                        "behind": count})
     return {"running": pid is not None, "pid": pid, "cursor_saved_at": moved_at,
             "ledgers": ledgers,
             "lag": sum(entry["behind"] or 0 for entry in ledgers),

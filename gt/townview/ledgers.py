@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from beads import gitdir
+from beads import gitdir, query
 from beads.reader import Reader
 from gt.rig import REPO_DIR
 from gt.town import TOWN_PREFIX, Town
@@ -26,6 +26,7 @@ class LedgerView:
     tip: str | None = None
     problems: list[str] = field(default_factory=list)
     _reader: Reader | None = None
+    _held: dict[str, list[tuple[str, str]]] | None = None
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -35,6 +36,13 @@ class LedgerView:
             self._reader.current()
             self.problems = list(self._reader.problems)
         return self._reader.db
+
+    @property
+    def held(self) -> dict[str, list[tuple[str, str]]]:
+        """Beads held back (blocked) -> what holds each, computed once per read."""
+        if self._held is None:
+            self._held = query.blockers(self.db).by_bead
+        return self._held
 
     def beads(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         """The documents of the beads an SQL `WHERE` clause over `beads b` selects."""

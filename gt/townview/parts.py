@@ -9,8 +9,10 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from beads import query
-from beads.model import INFRA_TYPES
+from beads.model import INFRA_TYPES, now_iso
 from gt.agents import OVERSEER, Address
 from gt.errors import GtError
 from gt.town import Town
@@ -18,6 +20,7 @@ from gt.townview import refs
 from gt.townview.ledgers import LedgerView, by_prefix
 
 IN_PROGRESS = ("in_progress", "hooked")
+SENT_BACK = ("rejected", "conflict", "invalid")  # merge request states a person may act on
 ESCALATION = "escalation"  # an escalation is a bead of this type, or one with this label
 _INFRA = ",".join(f"'{t}'" for t in sorted(INFRA_TYPES))
 
@@ -93,7 +96,7 @@ def _bead_states(views: list[LedgerView], ids: set[str]) -> dict[str, dict[str, 
         chosen = wanted.get(prefix)
         if not chosen:
             continue
-        held = query.blockers(view.db).by_bead
+        held = view.held
         marks = ",".join("?" * len(chosen))
         for bead_id, status, assignee, title, updated in view.db.execute(
                 f"SELECT id, status, assignee, title, updated_at FROM beads "
@@ -148,40 +151,48 @@ def convoys(views: list[LedgerView], stranded_after: float,
     return out
 
 
-def work(views: list[LedgerView], limit: int | None = 0) -> dict[str, Any]:
+def _ready_count(view: LedgerView) -> int:
+    """How many beads `bd ready` would list (beads.query.ready's rules), counted in SQL."""
+    db = view.db
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS held (id TEXT PRIMARY KEY)")
+    db.execute("DELETE FROM temp.held")
+    db.executemany("INSERT INTO temp.held VALUES (?)", [(i,) for i in view.held])
+    return db.execute(
+        f"SELECT count(*) FROM beads b WHERE b.status = 'open' AND b.ephemeral = 0 "
+        f"AND b.issue_type NOT IN ({_INFRA}) AND (b.defer_until IS NULL OR "
+        "b.defer_until <= ?) AND b.id NOT IN (SELECT id FROM temp.held)",
+        (now_iso(),)).fetchone()[0]
+
+
+def work(views: list[LedgerView], limit: int = 0) -> dict[str, Any]:
     """Counts of ready, in-progress and blocked work in every ledger; with `limit`, also up
     to that many beads of each (for the dashboard)."""
     totals = {"ready": 0, "in_progress": 0, "blocked": 0, "open": 0}
     lists: dict[str, list[dict[str, Any]]] = {"ready": [], "in_progress": [], "blocked": []}
+    marks = ",".join("?" * len(IN_PROGRESS))
     for view in views:
-        db = view.db
-        ready = query.ready(db, query.Filters(), "priority", None)
-        held = query.blockers(db).by_bead
-        marks = ",".join("?" * len(IN_PROGRESS))
-        open_count, progress = db.execute(
+        open_count, progress = view.db.execute(
             f"SELECT count(*), sum(status IN ({marks})) FROM beads "
             f"WHERE status != 'closed' AND ephemeral = 0 AND issue_type NOT IN ({_INFRA})",
             IN_PROGRESS).fetchone()
-        totals["ready"] += len(ready)
+        totals["ready"] += _ready_count(view)
         totals["open"] += open_count or 0
         totals["in_progress"] += progress or 0
-        blocked_ids = [i for i in held]
-        totals["blocked"] += len(blocked_ids)
-        if limit:
-            import orjson
-
-            lists["ready"] += [{"ledger": view.name, **_brief(orjson.loads(doc))}
-                               for doc in ready[:limit]]
-            lists["in_progress"] += [{"ledger": view.name, **_brief(doc)} for doc in view.beads(
-                f"b.status IN ({marks}) AND b.issue_type NOT IN ({_INFRA}) "
-                f"ORDER BY b.updated_at DESC LIMIT {int(limit)}", IN_PROGRESS)]
-            shown = sorted(blocked_ids)[:limit]
-            if shown:
-                held_marks = ",".join("?" * len(shown))
-                lists["blocked"] += [{"ledger": view.name, **_brief(doc),
-                                      "blocked_by": [i for i, _ in held[doc["id"]]]}
-                                     for doc in view.beads(f"b.id IN ({held_marks})",
-                                                           tuple(shown))]
+        totals["blocked"] += len(view.held)
+        if not limit:
+            continue
+        lists["ready"] += [{"ledger": view.name, **_brief(orjson.loads(doc))}
+                           for doc in query.ready(view.db, query.Filters(), "priority", limit)]
+        lists["in_progress"] += [{"ledger": view.name, **_brief(doc)} for doc in view.beads(
+            f"b.status IN ({marks}) AND b.issue_type NOT IN ({_INFRA}) "
+            f"ORDER BY b.updated_at DESC LIMIT {int(limit)}", IN_PROGRESS)]
+        shown = sorted(view.held)[:limit]
+        if shown:
+            held_marks = ",".join("?" * len(shown))
+            lists["blocked"] += [{"ledger": view.name, **_brief(doc),
+                                  "blocked_by": [i for i, _ in view.held[doc["id"]]]}
+                                 for doc in view.beads(f"b.id IN ({held_marks})",
+                                                       tuple(shown))]
     return {**totals, **({"lists": lists} if limit else {})}
 
 
@@ -211,9 +222,10 @@ def merge_queue(view: LedgerView) -> dict[str, Any]:
                         "ref_written": refs.changed_at(view.git_dir, ref)})
     pending.sort(key=lambda r: (r["priority"], r["retries"] or 0, r["requested_at"] or "",
                                 r["bead"]))
-    sent_back = view.beads(
-        "b.status != 'closed' AND json_extract(CAST(d.doc AS TEXT), '$.mr_state') "
-        "IN ('rejected', 'conflict', 'invalid') ORDER BY b.updated_at DESC")
+    # A byte search (canonical JSON has no spaces), then the field itself.
+    sent_back = [d for d in view.beads(
+        "instr(d.doc, ?) > 0 AND b.status != 'closed' ORDER BY b.updated_at DESC",
+        (b'"mr_state":"',)) if d.get("mr_state") in SENT_BACK]
     queued_ids = set(ids)
     return {"rig": view.name, "pending": pending,
             "rejected": [{"bead": d["id"], "title": d["title"], "mr_state": d["mr_state"],

@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("model", ("gt.town", "gt.rig", "gt.whoami", "gt.roster")),
     ("services", ("gt.launch", "gt.sharing", "gt.work.*", "gt.reactor.*", "gt.refinery.*",
                   "gt.townview.*")),
-    ("set-up", ("gt.setup.*", "gt.githooks")),
+    ("set-up", ("gt.setup.*", "gt.githooks", "gt.doctor.*")),
     ("demo", ("gt.demo.*",)),
     ("gt", ("gt.cli.*", "gt.__main__")),
 ]

@@ -11,6 +11,7 @@ from gt.cli import (
     convoy,
     crew,
     demo,
+    doctor,
     done,
     feed,
     githooks,
@@ -44,7 +45,8 @@ def cli(context: click.Context, as_json: bool) -> None:
 
 # One module per command group, named for it: gt/cli/<group>.py.
 for module in (status, install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
-               sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo):
+               sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
+               doctor):
     module.register(cli)
 
 

@@ -1,7 +1,8 @@
 """The town's settings (`town.toml`), read once into checked dataclasses: every key, its type
 and its default are declared here and nowhere else.
 
-    [town]                       name, default_agent, sessions, stranded_after
+    [town]                       name, default_agent, sessions, stranded_after,
+                                 stranded_ready_after
     [agents]                     <role> = "<runtime>"
     [runtimes.<name>]            command, prompt, resume, description, is_sandbox
     [rigs.<name>]                prefix, url, branch, push, strategy, merge, batch_size
@@ -74,7 +75,8 @@ class TownSettings:
     name: str
     default_agent: str = "scripted"  # the runtime of agents whose role chose none
     sessions: str = "tmux"  # tmux, or process: plain processes
-    stranded_after: float = 1800.0  # seconds without progress before a convoy is stranded
+    stranded_after: float = 1800.0  # seconds without progress: the convoy is escalated
+    stranded_ready_after: float = 120.0  # seconds ready work waits with no agent: it is slung
     agents: dict[str, str] = field(default_factory=dict)  # role -> runtime
     runtimes: dict[str, RuntimeSettings] = field(default_factory=dict)
     rigs: dict[str, RigSettings] = field(default_factory=dict)
@@ -161,7 +163,7 @@ COMMAND = Kind("a command line or a list of its words", _command, _command)
 PROMPT = Kind("arg, none or flag:<flag>", _prompt, _prompt)
 
 TOWN_KEYS = {"name": TEXT, "default_agent": TEXT, "sessions": _choice(*SESSIONS),
-             "stranded_after": SECONDS}
+             "stranded_after": SECONDS, "stranded_ready_after": SECONDS}
 RUNTIME_KEYS = {"command": COMMAND, "prompt": PROMPT, "resume": WORDS, "description": TEXT,
                 "is_sandbox": FLAG}
 RIG_KEYS = {"prefix": TEXT, "url": TEXT, "branch": TEXT, "push": FLAG,

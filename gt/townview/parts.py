@@ -106,11 +106,12 @@ def _bead_states(views: list[LedgerView], ids: set[str]) -> dict[str, dict[str, 
     return states
 
 
-def convoys(views: list[LedgerView], stranded_after: float,
+def convoys(views: list[LedgerView], stranded_after: float, ready_after: float,
             include_closed: bool = False) -> list[dict[str, Any]]:
     """Each convoy with its progress (closed of total, in progress, ready), its waves and
-    whether it is stranded: ready work and no agent on it, or no progress for
-    `stranded_after` seconds."""
+    whether it is stranded: ready work and no agent on it for `ready_after` seconds, or no
+    progress for `stranded_after` seconds. A staged convoy not launched yet waits for a
+    person: it is never stranded."""
     town_view = views[0]
     where = "b.issue_type = 'convoy'" + ("" if include_closed else " AND b.status != 'closed'")
     rows = town_view.beads(where + " ORDER BY b.created_at, b.id")
@@ -133,21 +134,23 @@ def convoys(views: list[LedgerView], stranded_after: float,
         active = sum(1 for b in beads if b["status"] in IN_PROGRESS)
         ready = [b["id"] for b in beads if b["id"] in current and b["status"] == "open"
                  and not b["assignee"] and not b["held"]]
-        stamps = [row.get("updated_at") or ""] + [b["updated_at"] or "" for b in beads]
+        # The convoy's own updates (a note that it was escalated) are not progress.
+        stamps = [row.get("created_at") or ""] + [b["updated_at"] or "" for b in beads]
         last = max(stamps)
         idle_for = seconds_since(last, now)
-        reason = None
-        if row["status"] != "closed" and ids and closed < len(ids):
-            if ready and not active:
-                reason = f"{len(ready)} ready bead(s) and no agent on any"
-            elif idle_for is not None and idle_for > stranded_after:
-                reason = f"no progress for {int(idle_for // 60)} min"
-            elif waves and wave == 0:
-                reason = None  # staged, not launched: waiting for a person, not stranded
+        reason, kind = None, None
+        launched = not waves or wave > 0
+        if row["status"] != "closed" and ids and closed < len(ids) and launched \
+                and idle_for is not None:
+            if ready and not active and idle_for > ready_after:
+                reason, kind = f"{len(ready)} ready bead(s) and no agent on any", "ready"
+            elif idle_for > stranded_after:
+                reason, kind = f"no progress for {int(idle_for // 60)} min", "idle"
         out.append({"id": row["id"], "title": row["title"], "status": row["status"],
                     "owner": row.get("owner"), "closed": closed, "total": len(ids),
                     "active": active, "ready": ready, "last_activity": last or None,
-                    "waves": len(waves), "wave": wave, "stranded": reason, "beads": beads})
+                    "waves": len(waves), "wave": wave, "stranded": reason, "stranded_kind": kind,
+                    "escalated": row.get("stranded_escalated"), "beads": beads})
     return out
 
 

@@ -150,3 +150,29 @@ def test_watch_redraws_when_a_ledger_commit_lands(town: Path) -> None:
     finally:
         watcher.terminate()
         watcher.wait(timeout=10)
+
+
+def test_feed_problems_lists_what_needs_a_person_and_follows(town: Path) -> None:
+    bd(town / "proj", "create", "ordinary work")
+    now = json.loads(gt(town, "feed", "--problems", "--json").stdout)
+    assert [p["kind"] for p in now] == ["reactor"]
+    follower = subprocess.Popen([*GT, "feed", "--problems", "-f", "--json"], cwd=town,
+                                stdout=subprocess.PIPE, text=True, bufsize=1)
+    try:
+        import threading
+
+        rows: list[dict] = []
+        threading.Thread(target=lambda: rows.extend(json.loads(line) for line in
+                                                    iter(follower.stdout.readline, "")),
+                         daemon=True).start()
+        wait_for(lambda: len(rows) == 1, what="the current problem")
+        escalation = create(town, "Help: the gate is broken", "--labels", "escalation")
+        wait_for(lambda: any(r["subject"] == escalation and r["state"] == "new" for r in rows),
+                 timeout=10, what="the escalation in the live problem feed")
+        bd(town, "close", escalation)
+        wait_for(lambda: any(r["subject"] == escalation and r["state"] == "gone"
+                             for r in rows), timeout=10, what="the escalation going away")
+        assert not any(r["kind"] not in ("reactor", "escalation") for r in rows), rows
+    finally:
+        follower.terminate()
+        follower.wait(timeout=10)

@@ -60,3 +60,14 @@ def find(town: dict[str, Any]) -> list[dict[str, str]]:
     for ledger, notes in town["ledger_problems"].items():
         found += [problem("warning", "ledger", ledger, note) for note in notes]
     return sorted(found, key=lambda p: (p["severity"] != "error", KINDS.index(p["kind"])))
+
+
+def key(item: dict[str, str]) -> tuple[str, str, str]:
+    return item["kind"], item["subject"], item["message"]
+
+
+def news(before: list[dict[str, str]], after: list[dict[str, str]]
+         ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The problems that appeared between two reads, and those that went away."""
+    old, new = {key(p) for p in before}, {key(p) for p in after}
+    return ([p for p in after if key(p) not in old], [p for p in before if key(p) not in new])

@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                   "gt.townview.*")),
     ("set-up", ("gt.setup.*", "gt.githooks", "gt.doctor.*")),
     ("demo", ("gt.demo.*",)),
+    ("dashboard", ("gt.dashboard.*",)),
     ("gt", ("gt.cli.*", "gt.__main__")),
 ]
 

@@ -10,6 +10,7 @@ from gt.cli import (
     config,
     convoy,
     crew,
+    dashboard,
     demo,
     doctor,
     done,
@@ -46,7 +47,7 @@ def cli(context: click.Context, as_json: bool) -> None:
 # One module per command group, named for it: gt/cli/<group>.py.
 for module in (status, install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
                sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
-               doctor):
+               doctor, dashboard):
     module.register(cli)
 
 

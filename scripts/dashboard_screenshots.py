@@ -116,14 +116,13 @@ def main(argv: list[str]) -> None:
         server = subprocess.Popen([*GT, "dashboard", "--port", str(port)], cwd=town,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            time.sleep(0.5)
-            token = (town / ".git" / "gt" / "dashboard.token").read_text().strip()
-            for _ in range(100):
+            for _ in range(150):
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=1).close()
                     break
                 except OSError:
                     time.sleep(0.2)
+            token = (town / ".git" / "gt" / "dashboard.token").read_text().strip()
             for path in shoot(f"http://127.0.0.1:{port}", token, args.out, chromium):
                 print(path)
         finally:

@@ -18,6 +18,7 @@ section{background:#fff;border:1px solid #d8dce3;border-radius:6px;padding:8px 1
 overflow:auto;max-height:460px}
 section h2{font-size:15px;margin:0 0 6px}section h3{font-size:13px;margin:6px 0 4px}
 #panel-problems{grid-column:1/-1;max-height:none}
+#panel-work,#panel-agents{grid-column:span 2}td.acts{white-space:nowrap}
 table{border-collapse:collapse;width:100%}td,th{padding:3px 6px;border-bottom:1px solid #eee;
 text-align:left;vertical-align:top}th{font-size:12px;color:#667}
 code{font-size:12px;color:#245}ul{margin:0;padding-left:18px}.feed{list-style:none;padding:0}

@@ -111,7 +111,7 @@ def agents(town: dict[str, Any]) -> str:
         rows.append(f'<tr><td>{esc(a["agent"])}</td><td>{state}</td><td>{hook}</td>'
                     f'<td>{ago(seconds_since(a["since"], town["at"]))}</td><td>{live}</td>'
                     f'<td>{ago(seconds_since(a["last_output"], town["at"]))}</td>'
-                    f'<td>{button("Nudge", "nudge", agent=a["agent"])} '
+                    f'<td class="acts">{button("Nudge", "nudge", agent=a["agent"])} '
                     f'{button("Peek", "peek", agent=a["agent"])}</td></tr>')
     return _table(["agent", "state", "hook", "for", "session", "output", ""], rows,
                   "No agents.") + '<pre id="peek" hidden></pre>'

@@ -247,7 +247,7 @@ def escalations(views: list[LedgerView]) -> list[dict[str, Any]]:
                 (ESCALATION, ESCALATION)):
             out.append({"id": doc["id"], "ledger": view.name, "title": doc["title"],
                         "priority": doc.get("priority"), "status": doc["status"],
-                        "from": doc.get("sender") or doc.get("owner"),
+                        "from": doc.get("sender") or doc.get("owner") or doc.get("created_by"),
                         "created_at": doc.get("created_at"),
                         "acknowledged": "acknowledged" in (doc.get("labels") or [])})
     return out

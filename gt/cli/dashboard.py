@@ -13,6 +13,7 @@ from gt.errors import GtError
 from gt.whoami import actor
 
 LOCAL = ("127.0.0.1", "localhost", "::1")
+GRACE = 2  # seconds open pages (their event streams) get when the server stops
 
 
 @click.command()
@@ -37,7 +38,8 @@ def dashboard(port: int, bind: str, public: bool, open_browser: bool) -> None:
     echo(f"actions are made as {person}; the token is also in .git/gt/dashboard.token")
     if open_browser:
         webbrowser.open(url)
-    uvicorn.run(app, host=bind, port=port, log_level="warning")
+    uvicorn.run(app, host=bind, port=port, log_level="warning",
+                timeout_graceful_shutdown=GRACE)
 
 
 def register(group: click.Group) -> None:

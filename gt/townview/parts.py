@@ -242,9 +242,9 @@ def escalations(views: list[LedgerView]) -> list[dict[str, Any]]:
     out = []
     for view in views:
         for doc in view.beads(
-                "b.status != 'closed' AND (b.issue_type = ? OR b.id IN "
-                "(SELECT id FROM labels WHERE label = ?)) ORDER BY b.priority, b.created_at",
-                (ESCALATION, ESCALATION)):
+                "b.id IN (SELECT id FROM beads WHERE issue_type = ? UNION "
+                "SELECT id FROM labels WHERE label = ?) AND b.status != 'closed' "
+                "ORDER BY b.priority, b.created_at", (ESCALATION, ESCALATION)):
             out.append({"id": doc["id"], "ledger": view.name, "title": doc["title"],
                         "priority": doc.get("priority"), "status": doc["status"],
                         "from": doc.get("sender") or doc.get("owner") or doc.get("created_by"),

@@ -3,8 +3,10 @@
 The benchmarks: write latency against a bare pygit2 commit (bench_write), warm `bd` read
 processes (bench_read), many concurrent writers (bench_concurrency) and a cold cache rebuild
 (bench_cache), the reactor's commit-to-nudge latency with live tmux agents, idle CPU and
-memory (bench_reactor), the merge queue's gate runs by batch size (bench_refinery), and
-clones converging through a remote (bench_sync). They share the populated ledgers of one run.
+memory (bench_reactor), the merge queue's gate runs by batch size (bench_refinery),
+clones converging through a remote (bench_sync), and in a seeded town `gt status`
+(bench_status) and the dashboard's first paint and commit-to-page latency
+(bench_dashboard). They share the populated ledgers of one run.
 `--quick` uses small sizes for a smoke run; `--sizes` overrides every benchmark's ledger sizes.
 """
 
@@ -18,16 +20,18 @@ import time
 
 import bench_cache
 import bench_concurrency
+import bench_dashboard
 import bench_reactor
 import bench_read
 import bench_refinery
+import bench_status
 import bench_sync
 import bench_write
 import pygit2
 from common import Fixtures, Row, arguments, fs_type, print_table
 
 BENCHMARKS = (bench_write, bench_read, bench_cache, bench_concurrency, bench_reactor,
-              bench_refinery, bench_sync)
+              bench_refinery, bench_sync, bench_status, bench_dashboard)
 
 
 def cpu_model() -> str:

@@ -1,7 +1,8 @@
 """The town's settings (`town.toml`), read once into checked dataclasses: every key, its type
 and its default are declared here and nowhere else.
 
-    [town]                       name, default_agent, sessions, max_polecats
+    [town]                       name, default_agent, sessions, max_polecats, stranded_after,
+                                 stranded_ready_after
     [agents]                     <role> = "<runtime>"
     [runtimes.<name>]            command, prompt, resume, ask, description, is_sandbox,
                                  offline, base_url, model, auth_token_env, api_key_env,
@@ -110,6 +111,8 @@ class TownSettings:
     default_agent: str = "scripted"  # the runtime of agents whose role chose none
     sessions: str = "tmux"  # tmux, or process: plain processes
     max_polecats: int = 0  # polecats with work at once in the whole town; 0: no limit
+    stranded_after: float = 1800.0  # seconds without progress: the convoy is escalated
+    stranded_ready_after: float = 120.0  # seconds ready work waits with no agent: it is slung
     agents: dict[str, str] = field(default_factory=dict)  # role -> runtime
     runtimes: dict[str, RuntimeSettings] = field(default_factory=dict)
     rigs: dict[str, RigSettings] = field(default_factory=dict)
@@ -226,7 +229,8 @@ URL = Kind("an http:// or https:// URL (or empty)", _url, _url)
 CONFIG_DIR = Kind('"", town, agent or an absolute path', _config_dir, _config_dir)
 
 TOWN_KEYS = {"name": TEXT, "default_agent": TEXT, "sessions": _choice(*SESSIONS),
-             "max_polecats": LIMIT}
+             "max_polecats": LIMIT, "stranded_after": SECONDS,
+             "stranded_ready_after": SECONDS}
 RUNTIME_KEYS = {"command": COMMAND, "prompt": PROMPT, "resume": WORDS, "ask": WORDS,
                 "description": TEXT, "is_sandbox": FLAG, "offline": FLAG, "base_url": URL,
                 "model": TEXT, "auth_token_env": ENV_VAR, "api_key_env": ENV_VAR,

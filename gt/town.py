@@ -17,14 +17,17 @@ import json
 import os
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from beads import Ledger
 from beads.errors import NotInitialized
 from beads.gitdir import ROUTES_FILE
 from gt import settings as town_settings
 from gt.errors import GtError
 from gt.git import commit_all
 from gt.sessions import Backend, choose_backend
+
+if TYPE_CHECKING:
+    from beads import Ledger
 
 TOWN_FILE = "town.toml"
 TOWN_PREFIX = "hq"
@@ -94,6 +97,8 @@ class Town:
 
     def open_ledger(self, path: Path, actor: str | None = None) -> Ledger:
         """A ledger of this town, opened once per path and actor for this process."""
+        from beads import Ledger  # here: reads through the cache never load pygit2
+
         key = (str(path), actor or "gt")
         if key not in self._ledgers:
             self._ledgers[key] = Ledger(path, actor or "gt")

@@ -26,9 +26,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                      "gt.sessions.*", "gt.runtimes.*")),
     ("model", ("gt.town", "gt.rig", "gt.whoami", "gt.roster")),
     ("services", ("gt.launch", "gt.sharing", "gt.work.*", "gt.reactor.*", "gt.refinery.*",
-                  "gt.supervision.*", "gt.control.*", "gt.seance")),
-    ("set-up", ("gt.setup.*", "gt.githooks")),
+                  "gt.supervision.*", "gt.control.*", "gt.seance", "gt.townview.*")),
+    ("set-up", ("gt.setup.*", "gt.githooks", "gt.doctor.*")),
     ("demo", ("gt.demo.*",)),
+    ("dashboard", ("gt.dashboard.*",)),
     ("gt", ("gt.cli.*", "gt.__main__")),
 ]
 

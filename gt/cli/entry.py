@@ -4,11 +4,18 @@ log."""
 
 from __future__ import annotations
 
+import sys
+
 from beads.cli.error_handler import error_handler
 
 
 def main() -> None:
     with error_handler("gt"):
+        if sys.argv[1:2] == ["status"]:
+            from gt.cli.statusview import answer
+
+            if answer(sys.argv[1:]):
+                return
         from gt.cli.main import main as run
 
         run()

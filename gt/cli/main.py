@@ -12,7 +12,9 @@ from gt.cli import (
     convoy,
     crew,
     deacon,
+    dashboard,
     demo,
+    doctor,
     done,
     escalate,
     estop,
@@ -33,6 +35,7 @@ from gt.cli import (
     seance,
     sessions,
     sling,
+    status,
     sync,
 )
 from gt.cli.common import GtContext, beat_for_agent
@@ -50,9 +53,9 @@ def cli(context: click.Context, as_json: bool) -> None:
 
 
 # One module per command group, named for it: gt/cli/<group>.py.
-for module in (install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
-               sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
-               agent_hook, polecat, escalate, deacon, queue, estop, seance):
+for module in (status, install, rig, crew, agents, config, prime, sling, hook, done, handoff,
+               nudge, sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
+               agent_hook, polecat, escalate, deacon, queue, estop, seance, doctor, dashboard):
     module.register(cli)
 
 

@@ -6,6 +6,8 @@
 | a message created for an agent          | nudge it if live (its next prime shows the mail) |
 | a bead's `mr_state` becomes pending     | start the rig's Refinery if it is not running   |
 | a bead closed                           | land the convoys that now have every bead closed |
+|                                         | and sling a staged convoy's next wave           |
+| every `stranded.CHECK_EVERY` seconds    | sling a stranded convoy's ready work, or escalate |
 | a hook freed, a bead queued, an e-stop, | the controls' effects (`gt.control.reactions`): |
 | a rig parked                            | dispatch the queue, freeze or resume sessions   |
 
@@ -30,7 +32,7 @@ from gt.errors import GtError
 from gt.launch import start_refinery, wake
 from gt.rig import Rig
 from gt.town import Town
-from gt.work import convoy
+from gt.work import convoy, stranded, waves
 from gt.work.nudge import nudge
 from gt.work.sling import ready_for_wake
 
@@ -103,11 +105,22 @@ def perform(town: Town, effect: Effect) -> str:
         return f"refinery of {effect.target}: {'started' if started else 'already running'}"
     if effect.kind == "land":
         landed = convoy.land_ready(town, effect.target)
+        started = [f"{w['convoy']} wave {w['wave']}" for w in
+                   waves.next_waves(town, effect.target)]
         return f"closed {effect.target}: " + (f"landed {', '.join(landed)}" if landed
-                                               else "no convoy to land")
+                                               else "no convoy to land") + \
+            (f"; started {', '.join(started)}" if started else "")
     if effect.kind in reactions.KINDS:
         return reactions.perform(town, effect.kind, effect.target)
     raise GtError(f"unknown effect {effect.kind!r}")
+
+
+def stranded_convoys(town: Town) -> list[str]:
+    """Act on stranded convoys (the reactor calls this every `stranded.CHECK_EVERY` s)."""
+    try:
+        return stranded.act(town)
+    except (BeadsError, OSError) as exc:
+        return [f"stranded convoys: {exc.message if isinstance(exc, BeadsError) else exc}"]
 
 
 def safely(town: Town, effect: Effect) -> str:

@@ -31,7 +31,7 @@ from gt.reactor.scan import LedgerRef, batch_size, commits_since, ledgers, tip
 from gt.reactor.state import State
 from gt.supervision.driver import Supervisor
 from gt.town import Town
-from gt.work import claims
+from gt.work import claims, stranded
 
 DEBOUNCE = 0.001
 MAX_DEBOUNCE = 0.02
@@ -66,6 +66,7 @@ class Reactor:
         self._lock_fd: int | None = None
         self.last_mail_nudge: dict[str, float] = {}
         self.supervisor = Supervisor(town, log)
+        self.next_stranded_check = time.monotonic() + stranded.CHECK_EVERY
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -172,6 +173,10 @@ class Reactor:
             self.state.save_cursors()
             self.state.clear_journal()
         self._trim_pokes()
+        if time.monotonic() >= self.next_stranded_check:
+            self.next_stranded_check = time.monotonic() + stranded.CHECK_EVERY
+            for line in handlers.stranded_convoys(self.town):
+                self.log(f"{_stamp()} {line}")
         return len(items)
 
     def _trim_pokes(self) -> None:

@@ -1,7 +1,7 @@
 """Convoys: beads (type convoy, in the town's ledger) that track a batch of work.
 
 A convoy `tracks` beads of any rig's ledger; when every tracked bead is closed the convoy
-lands: it is closed and its owner gets mail.
+lands: it is closed and its owner gets mail. Staged convoys (in waves): `gt.work.waves`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from beads.ledger import NewBead
 from beads.query import Filters
 from beads.store import Intent
 from beads.view import View
+from gt.errors import GtError
 from gt.town import Town
 from gt.work import mail
 
@@ -99,3 +100,43 @@ def _land(town: Town, convoy: dict[str, Any], state: dict[str, Any]) -> bool:
                 ledger.plan_create(view, note)], True
 
     return bool(ledger.write_plan(f"land convoy {convoy['id']}", plan))
+
+
+def open_convoy(town: Town, convoy_id: str, actor: str = "gt") -> dict[str, Any]:
+    convoy = town.ledger(actor).get(convoy_id)
+    if convoy.get("issue_type") != "convoy":
+        raise GtError(f"{convoy['id']} is not a convoy")
+    if convoy["status"] == "closed":
+        raise GtError(f"convoy {convoy['id']} is closed")
+    return convoy
+
+
+def add(town: Town, convoy_id: str, bead_ids: list[str], actor: str = "gt") -> dict[str, Any]:
+    """Track more beads (of any ledger) in an open convoy."""
+    convoy = open_convoy(town, convoy_id, actor)
+    for bead_id in bead_ids:
+        town.ledger_for(bead_id).get(bead_id)
+    ledger = town.ledger(actor)
+    for bead_id in bead_ids:
+        ledger.dep_add(convoy["id"], bead_id, "tracks")
+    return status(town, convoy["id"])
+
+
+def close(town: Town, convoy_id: str, reason: str, actor: str = "gt") -> dict[str, Any]:
+    """Close a convoy by hand, whatever its beads' state (they are left as they are)."""
+    convoy = open_convoy(town, convoy_id, actor)
+    town.ledger(actor).close([convoy["id"]], reason=reason or "closed by hand", force=True)
+    return status(town, convoy["id"])
+
+
+def land(town: Town, convoy_id: str) -> dict[str, Any]:
+    """Land a convoy whose beads are all closed (as the reactor would); refuse otherwise."""
+    convoy = open_convoy(town, convoy_id)
+    state = status(town, convoy["id"])
+    waiting = [b["id"] for b in state["beads"] if b["status"] != "closed"]
+    if waiting or not state["total"]:
+        raise GtError(f"convoy {convoy['id']} cannot land: "
+                      + (f"{len(waiting)} bead(s) not closed ({', '.join(waiting[:5])})"
+                         if waiting else "it tracks nothing"))
+    _land(town, convoy, state)
+    return status(town, convoy["id"])

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from beads import Ledger
 from beads.errors import NotFound
 from gt.errors import GtError
+
+if TYPE_CHECKING:
+    from beads.ledger import Ledger
 
 OVERSEER = "overseer"  # the person: not an agent, but has an inbox and acts in the ledger
 TOWN_ROLES = ("mayor", "deacon")

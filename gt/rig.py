@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from beads import Ledger
 from gt.agents import NAME_RE, Address, ensure_agent
 from gt.errors import GtError
 from gt.git import git, out
 from gt.settings import RigSettings
 from gt.town import Town
+
+if TYPE_CHECKING:
+    from beads.ledger import Ledger
 
 REPO_DIR = ".repo.git"
 

@@ -17,14 +17,17 @@ import json
 import os
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from beads import Ledger
 from beads.errors import NotInitialized
 from beads.gitdir import ROUTES_FILE
 from gt import settings as town_settings
 from gt.errors import GtError
 from gt.git import commit_all
 from gt.sessions import Backend, choose_backend
+
+if TYPE_CHECKING:
+    from beads.ledger import Ledger
 
 TOWN_FILE = "town.toml"
 TOWN_PREFIX = "hq"
@@ -89,6 +92,9 @@ class Town:
         """A ledger of this town, opened once per path and actor for this process."""
         key = (str(path), actor or "gt")
         if key not in self._ledgers:
+            # Imported here: pygit2 costs ~100 ms, and reads such as `gt prime` need none.
+            from beads.ledger import Ledger
+
             self._ledgers[key] = Ledger(path, actor or "gt")
         return self._ledgers[key]
 

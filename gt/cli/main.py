@@ -13,11 +13,13 @@ from gt.cli import (
     demo,
     done,
     feed,
+    formula,
     githooks,
     handoff,
     hook,
     install,
     mail,
+    mol,
     mq,
     nudge,
     prime,
@@ -43,7 +45,8 @@ def cli(context: click.Context, as_json: bool) -> None:
 
 # One module per command group, named for it: gt/cli/<group>.py.
 for module in (install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
-               sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo):
+               sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
+               formula, mol):
     module.register(cli)
 
 

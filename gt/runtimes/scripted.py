@@ -10,6 +10,9 @@ It works only through the interface a real agent uses: `gt prime`, `gt hook --js
 
 A bead made by the Refinery to resolve a conflict carries `metadata.resolves`: the scripted
 agent redoes the original bead's script on top of the fresh default branch.
+
+A molecule on the hook is walked step by step (`gt.runtimes.walker`); a step of a molecule
+slung on its own (a convoy's leg) with nothing to change still gets its commit.
 """
 
 from __future__ import annotations
@@ -82,6 +85,19 @@ def script_for(bead: dict[str, Any]) -> dict[str, Any]:
     return script
 
 
+def perform(worktree: Path, script: dict[str, Any]) -> None:
+    """Do a script's work in the worktree: think, edit, run its commands."""
+    time.sleep(float(script.get("work_seconds", 0)))
+    for edit in script.get("edits", []):
+        apply_edit(worktree, edit)
+    for argv in script.get("commands", []):
+        subprocess.run(argv, cwd=worktree, check=True, timeout=300)
+
+
+def is_molecule_step(bead: dict[str, Any]) -> bool:
+    return "mol_step" in (bead.get("metadata") or {})
+
+
 def main() -> int:
     gt = tool_command()
     worktree = Path.cwd()
@@ -93,25 +109,24 @@ def main() -> int:
         say("nothing on my hook; done for now")
         return 0
     say(f"working on {bead['id']}: {bead['title']!r}")
+    if "molecule" in (bead.get("metadata") or {}):
+        from gt.runtimes.walker import walk
+
+        return walk(gt, worktree, bead, perform, say)
     try:
-        script = script_for(bead)
-        time.sleep(float(script.get("work_seconds", 0)))
-        for edit in script.get("edits", []):
-            apply_edit(worktree, edit)
-        for argv in script.get("commands", []):
-            subprocess.run(argv, cwd=worktree, check=True, timeout=300)
+        perform(worktree, script_for(bead))
     except (ValueError, KeyError, subprocess.SubprocessError, OSError) as exc:
         say(f"cannot do this work: {exc}; escalating")
         subprocess.run([*gt, "done", "--status", "escalated", "--reason", str(exc)], check=False)
         return 1
     git("add", "-A", cwd=worktree)
     staged = git("diff", "--cached", "--quiet", cwd=worktree, check=False)
-    if staged.returncode == 0:
+    if staged.returncode == 0 and not is_molecule_step(bead):
         say("the script changed nothing; deferring")
         subprocess.run([*gt, "done", "--status", "deferred"], check=False)
         return 0
     message = f"{bead['id']}: {bead['title']}"
-    git("commit", "-q", "-m", message, cwd=worktree)
+    git("commit", "-q", "--allow-empty", "-m", message, cwd=worktree)
     say("committed; calling gt done")
     done = subprocess.run([*gt, "done"], capture_output=True, text=True)
     say(done.stdout.strip() or done.stderr.strip())

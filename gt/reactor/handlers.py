@@ -6,6 +6,7 @@
 | a message created for an agent          | nudge it if live (its next prime shows the mail) |
 | a bead's `mr_state` becomes pending     | start the rig's Refinery if it is not running   |
 | a bead closed                           | land the convoys that now have every bead closed |
+|                                         | and sling a convoy molecule's steps it unblocked |
 
 Effects of one scan are coalesced per target: a burst of a thousand events makes one wake
 and one nudge per agent, one Refinery start per rig. A wake is skipped when the agent's hook
@@ -26,7 +27,7 @@ from gt.errors import GtError
 from gt.launch import start_refinery, wake
 from gt.rig import Rig
 from gt.town import Town
-from gt.work import convoy
+from gt.work import convoy, steps
 from gt.work.nudge import nudge
 from gt.work.sling import ready_for_wake
 
@@ -95,8 +96,10 @@ def perform(town: Town, effect: Effect) -> str:
         return f"refinery of {effect.target}: {'started' if started else 'already running'}"
     if effect.kind == "land":
         landed = convoy.land_ready(town, effect.target)
+        moved = steps.advance(town, effect.target)
         return f"closed {effect.target}: " + (f"landed {', '.join(landed)}" if landed
-                                               else "no convoy to land")
+                                               else "no convoy to land") \
+            + "".join(f"; {line}" for line in moved)
     raise GtError(f"unknown effect {effect.kind!r}")
 
 

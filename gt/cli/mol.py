@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from beads.cli.formulas import parse_vars, var_option
 from beads.cli.output import safe
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.whoami import named_or_current
@@ -63,6 +64,22 @@ def mol_step_done(step: str | None, reason: str | None, address: str | None,
         _print(data)
 
     show(data, human)
+
+
+@mol.command("patrol")
+@click.argument("formula")
+@agent_option
+@var_option
+@json_option
+@handles_errors
+def mol_patrol(formula: str, address: str | None, variables: tuple[str, ...]) -> None:
+    """Attach a patrol FORMULA to an agent as a wisp: the reactor wakes the agent when an
+    event the patrol cares about lands (its wake_on variable)."""
+    town = ctx().town()
+    data = steps.start_patrol(town, named_or_current(town, address), formula,
+                              parse_vars(variables))
+    show(data, lambda: echo(f"patrol {safe(data['formula'])} ({data['molecule']}) attached "
+                            f"to {data['agent']}: woken on {', '.join(data['wake_on'])}"))
 
 
 def register(group: click.Group) -> None:

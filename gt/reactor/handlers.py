@@ -7,6 +7,7 @@
 | a bead's `mr_state` becomes pending     | start the rig's Refinery if it is not running   |
 | a bead closed                           | land the convoys that now have every bead closed |
 |                                         | and sling a convoy molecule's steps it unblocked |
+| a rejection, escalation, conflict, mail | wake the patrols that care (`gt.reactor.patrols`) |
 
 Effects of one scan are coalesced per target: a burst of a thousand events makes one wake
 and one nudge per agent, one Refinery start per rig. A wake is skipped when the agent's hook
@@ -25,6 +26,7 @@ from beads.events import Event
 from gt.agents import Address
 from gt.errors import GtError
 from gt.launch import start_refinery, wake
+from gt.reactor import patrols
 from gt.rig import Rig
 from gt.town import Town
 from gt.work import convoy, steps
@@ -100,6 +102,8 @@ def perform(town: Town, effect: Effect) -> str:
         return f"closed {effect.target}: " + (f"landed {', '.join(landed)}" if landed
                                                else "no convoy to land") \
             + "".join(f"; {line}" for line in moved)
+    if effect.kind == "patrol":
+        return patrols.wake(town, effect.target, effect.count)
     raise GtError(f"unknown effect {effect.kind!r}")
 
 

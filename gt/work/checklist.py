@@ -59,7 +59,8 @@ def render(section: dict[str, Any]) -> list[str]:
         lines.append("Every step is done: run `gt done`." if section["complete"]
                      else "No step can run now: each waits on another.")
         return [*lines, ""]
-    lines.append(f"→ current step {current['id']} ({current['bead']}): {current['title']}")
+    where = f" ({current['bead']})" if current["bead"] else ""
+    lines.append(f"→ current step {current['id']}{where}: {current['title']}")
     if current["description"]:
         lines += [current["description"]]
     if current["acceptance"]:

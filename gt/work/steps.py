@@ -1,6 +1,10 @@
 """Working a molecule from an agent's hook: its current step, finishing steps, and moving a
 convoy molecule on when its legs land.
 
+A patrol is a wisp molecule attached to an agent (`start_patrol`; the reactor wakes the
+agent on the events its `wake_on` names, `gt.reactor.patrols`); finishing its last step
+re-arms it: the finished wisp is burned and a fresh one poured for the next round.
+
 `current` reads the caches only. `step_done` is one ledger commit (`beads.mol.lifecycle`).
 `advance` is the reactor's: when a step of a convoy molecule closes, the steps it unblocked
 (the synthesis, once every leg has landed) are slung to polecats of the rig, and a convoy
@@ -17,7 +21,7 @@ from gt.agents import Address
 from gt.errors import GtError
 from gt.town import Town
 from gt.whoami import agent_ledger
-from gt.work import cached, checklist
+from gt.work import cached, checklist, formulas
 
 
 def molecule_root(town: Town, address: Address, molecule: str | None = None) -> str:
@@ -52,9 +56,41 @@ def step_done(town: Town, address: Address, step: str | None = None,
     root = molecule_root(town, address, molecule)
     ledger = agent_ledger(town, address, str(address))
     result = lifecycle.step_done(ledger, root, step, reason)
-    after = checklist.compact(record.load(ledger.db(), root))
-    return {"molecule": root, "finished": result["finished"], **after,
-            "next_step": checklist.next_step_text(after)}
+    found = record.load(ledger.db(), root)
+    after = checklist.compact(found)
+    out = {"molecule": root, "finished": result["finished"], **after,
+           "next_step": checklist.next_step_text(after)}
+    if after["complete"] and _is_patrol(found):
+        lifecycle.burn(ledger, root, "patrol round finished")
+        out["rearmed"] = _pour_patrol(ledger, found.proto, str(found.info["attached_to"]))
+        out["next_step"] = (f"Patrol round finished; the reactor wakes you for the next "
+                            f"(patrol {out['rearmed']}).")
+    return out
+
+
+def _is_patrol(molecule: record.Molecule) -> bool:
+    return bool(molecule.ephemeral and molecule.info.get("attached_to")
+                and (molecule.info.get("vars") or {}).get("wake_on"))
+
+
+def _pour_patrol(ledger: Any, proto: Any, agent_id: str) -> str:
+    from beads.mol.pouring import pour
+
+    return pour(ledger, proto, attach_to=agent_id, ephemeral=True, inline=True).root
+
+
+def start_patrol(town: Town, address: Address, formula: str,
+                 variables: dict[str, str]) -> dict[str, Any]:
+    """Attach a patrol formula to the agent as a wisp (nothing committed): the reactor wakes
+    the agent when an event its `wake_on` variable names lands."""
+    ledger = agent_ledger(town, address, str(address))
+    proto, _ = formulas.cook(town, formula, variables, "", address.rig, ledger.db)
+    if not proto.vars.get("wake_on"):
+        raise GtError(f"formula '{proto.formula}' is not a patrol: it has no wake_on "
+                      "variable naming the events that wake it")
+    root = _pour_patrol(ledger, proto, address.bead_id(ledger.prefix))
+    return {"agent": str(address), "molecule": root, "formula": proto.formula,
+            "wake_on": proto.vars["wake_on"].split(",")}
 
 
 def advance(town: Town, bead_id: str) -> list[str]:

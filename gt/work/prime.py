@@ -50,8 +50,7 @@ def context(town: Town, address: Address, consume_nudges: bool = True) -> dict[s
                 "then run `gt done`.")
     else:
         step = f"Work on {bead['id']}; close it with `bd close {bead['id']}` when it is done."
-    found = checklist.molecule_of(cached.agent_db(town, address), bead) if bead else None
-    molecule = checklist.compact(found) if found else None
+    molecule = checklist.for_bead(cached.agent_db(town, address), bead) if bead else None
     if molecule:
         step = checklist.next_step_text(molecule)
     hook = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from beads import query
 from beads.errors import BeadsError
 from beads.mol import progress, record
 from gt.agents import Address
@@ -43,8 +44,15 @@ def molecule_root(town: Town, address: Address, molecule: str | None = None) -> 
 def current(town: Town, address: Address, molecule: str | None = None) -> dict[str, Any]:
     """The molecule's progress, its current step in full and the next titles."""
     db = cached.agent_db(town, address)
-    section = checklist.compact(record.load(db, molecule_root(town, address, molecule)))
+    section = _checklist(db, molecule_root(town, address, molecule))
     return {**section, "next_step": checklist.next_step_text(section)}
+
+
+def _checklist(db: Any, root: str) -> dict[str, Any]:
+    section = checklist.for_bead(db, query.get(db, root))
+    # A molecule squashed or burned (by its formula's [squash] on completion, say) is
+    # shown all the same, from its steps as they were left.
+    return section if section is not None else checklist.compact(record.load(db, root))
 
 
 def step_done(town: Town, address: Address, step: str | None = None,
@@ -56,11 +64,11 @@ def step_done(town: Town, address: Address, step: str | None = None,
     root = molecule_root(town, address, molecule)
     ledger = agent_ledger(town, address, str(address))
     result = lifecycle.step_done(ledger, root, step, reason)
-    found = record.load(ledger.db(), root)
-    after = checklist.compact(found)
+    after = _checklist(ledger.db(), root)
     out = {"molecule": root, "finished": result["finished"], **after,
            "next_step": checklist.next_step_text(after)}
-    if after["complete"] and _is_patrol(found):
+    found = record.load(ledger.db(), root) if after["complete"] else None
+    if found is not None and _is_patrol(found):
         lifecycle.burn(ledger, root, "patrol round finished")
         out["rearmed"] = _pour_patrol(ledger, found.proto, str(found.info["attached_to"]))
         out["next_step"] = (f"Patrol round finished; the reactor wakes you for the next "

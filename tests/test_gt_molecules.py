@@ -321,3 +321,55 @@ def test_patrol_is_woken_by_the_reactor_and_rearms(town: Path, tmp_path: Path) -
                           last["rearmed"], "--json").stdout)
     assert fresh["done"] == 0 and fresh["current"]["id"] == "survey"
     gt(town, "down", check=False)
+
+
+DUO = """
+formula = "duo"
+description = "Two steps written for this test ({{level}})."
+version = 2
+
+[vars.level]
+default = "LEVEL"
+
+[[steps]]
+id = "first"
+title = "First at {{level}}"
+
+[[steps]]
+id = "second"
+title = "Second"
+needs = ["first"]
+"""
+
+
+def test_formula_list_show_run_search_the_rig_then_the_town(town: Path) -> None:
+    for directory, level in ((town / "formulas", "town"),
+                             (town / "proj" / "formulas", "rig")):
+        directory.mkdir()
+        (directory / "duo.formula.toml").write_text(DUO.replace("LEVEL", level))
+    (town / "formulas" / "solo.formula.toml").write_text(
+        DUO.replace("LEVEL", "town").replace('"duo"', '"solo"'))
+    run(["git", "add", "formulas", "proj/formulas"], town)
+    run(["git", "commit", "-q", "-m", "formulas"], town)
+    listed = {r["name"]: r["source"] for r in json.loads(gt(town, "formula", "list", "--json")
+                                                          .stdout)}
+    assert listed["duo"] == "town" and listed["solo"] == "town"
+    assert listed["polecat-work"] == listed["review-convoy"] == "builtin"
+    in_rig = {r["name"]: r["source"] for r in json.loads(gt(
+        town, "formula", "list", "--rig", "proj", "--json").stdout)}
+    assert in_rig["duo"] == "rig:proj" and in_rig["solo"] == "town"
+    shown = json.loads(gt(town, "formula", "show", "duo", "--rig", "proj", "--json").stdout)
+    assert [s["id"] for s in shown["steps"]] == ["first", "second"]
+    assert shown["vars"]["level"]["default"] == "rig"
+    human = gt(town, "formula", "show", "review-convoy").stdout
+    assert "review-convoy (convoy, version 1)" in human and "- synthesis" not in human
+    assert "- correctness: Correctness of {{subject}}" in human
+    idle_runtime(town)
+    ran = json.loads(gt(town, "formula", "run", "duo", "proj/polecats/nux", "--agent", "idle",
+                        "--json").stdout)
+    assert ran["steps"] == 2 and ran["convoy"]
+    prime = gt(town, "prime", "--agent", "proj/polecats/nux").stdout
+    assert "→ current step first" in prime and "First at rig" in prime
+    missing = gt(town, "formula", "show", "nothing-here", check=False)
+    assert missing.returncode == 1 and "formula 'nothing-here' not found" in missing.stderr
+    gt(town, "session", "stop", "proj/polecats/nux")

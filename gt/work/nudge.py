@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import filelock
 import orjson
 
 from beads.model import check_utf8
 from gt.agents import Address
 from gt.town import Town
 
+if TYPE_CHECKING:
+    import filelock
+
 
 def _queue(town: Town, address: Address) -> tuple[Path, filelock.FileLock]:
+    # Imported here: `gt prime` drains an empty queue without it (filelock loads logging).
+    import filelock
+
     path = town.state_dir / "nudges" / f"{address.session}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path, filelock.FileLock(str(path) + ".lock")
@@ -26,6 +32,8 @@ def enqueue(town: Town, address: Address, text: str, sender: str) -> None:
 
 def drain(town: Town, address: Address) -> list[dict[str, str]]:
     """Take every queued nudge for the agent (they are delivered once)."""
+    if not (town.state_dir / "nudges" / f"{address.session}.jsonl").exists():
+        return []
     path, lock = _queue(town, address)
     with lock:
         if not path.exists():

@@ -2,10 +2,11 @@
 
 The benchmarks: write latency against a bare pygit2 commit (bench_write), warm `bd` read
 processes (bench_read), many concurrent writers (bench_concurrency) and a cold cache rebuild
-(bench_cache), the reactor's commit-to-nudge latency with live tmux agents, idle CPU and
-memory (bench_reactor), the merge queue's gate runs by batch size (bench_refinery),
-clones converging through a remote (bench_sync), and in a seeded town `gt status`
-(bench_status) and the dashboard's first paint and commit-to-page latency
+(bench_cache), molecules (bench_molecules: cooking the fixture formulas, pouring the
+largest, `gt prime` and step done on it), the reactor's commit-to-nudge latency with live
+tmux agents, idle CPU and memory (bench_reactor), the merge queue's gate runs by batch size
+(bench_refinery), clones converging through a remote (bench_sync), and in a seeded town
+`gt status` (bench_status) and the dashboard's first paint and commit-to-page latency
 (bench_dashboard). They share the populated ledgers of one run.
 `--quick` uses small sizes for a smoke run; `--sizes` overrides every benchmark's ledger sizes.
 """
@@ -21,6 +22,7 @@ import time
 import bench_cache
 import bench_concurrency
 import bench_dashboard
+import bench_molecules
 import bench_reactor
 import bench_read
 import bench_refinery
@@ -30,8 +32,8 @@ import bench_write
 import pygit2
 from common import Fixtures, Row, arguments, fs_type, print_table
 
-BENCHMARKS = (bench_write, bench_read, bench_cache, bench_concurrency, bench_reactor,
-              bench_refinery, bench_sync, bench_status, bench_dashboard)
+BENCHMARKS = (bench_write, bench_read, bench_cache, bench_concurrency, bench_molecules,
+              bench_reactor, bench_refinery, bench_sync, bench_status, bench_dashboard)
 
 
 def cpu_model() -> str:

@@ -14,7 +14,7 @@ from beads.errors import NotFound
 from gt.errors import GtError
 
 if TYPE_CHECKING:
-    from beads import Ledger
+    from beads.ledger import Ledger
 
 OVERSEER = "overseer"  # the person: not an agent, but has an inbox and acts in the ledger
 TOWN_ROLES = ("mayor", "deacon")

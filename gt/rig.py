@@ -21,7 +21,7 @@ from gt.settings import RigSettings
 from gt.town import Town
 
 if TYPE_CHECKING:
-    from beads import Ledger
+    from beads.ledger import Ledger
 
 REPO_DIR = ".repo.git"
 

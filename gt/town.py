@@ -27,7 +27,7 @@ from gt.git import commit_all
 from gt.sessions import Backend, choose_backend
 
 if TYPE_CHECKING:
-    from beads import Ledger
+    from beads.ledger import Ledger
 
 TOWN_FILE = "town.toml"
 TOWN_PREFIX = "hq"
@@ -101,6 +101,9 @@ class Town:
 
         key = (str(path), actor or "gt")
         if key not in self._ledgers:
+            # Imported here: pygit2 costs ~100 ms, and reads such as `gt prime` need none.
+            from beads.ledger import Ledger
+
             self._ledgers[key] = Ledger(path, actor or "gt")
         return self._ledgers[key]
 

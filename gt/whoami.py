@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from beads import Ledger
 from gt.agents import OVERSEER, Address
 from gt.errors import GtError
 from gt.rig import Rig
 from gt.town import Town
+
+if TYPE_CHECKING:
+    from beads.ledger import Ledger
 
 
 def current_agent(town: Town, cwd: Path | None = None) -> Address | None:

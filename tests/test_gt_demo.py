@@ -20,6 +20,11 @@ def _check(result: dict, root: Path) -> None:
     assert len(conflicted) == 1
     assert any(title.startswith("Resolve conflict in calc.py") for title in beads)
     assert all(row["merged_commit"] for row in result["beads"])
+    powers = beads["Add powers"]["steps"]
+    assert [s["id"] for s in powers] == ["orient", "implement", "verify", "self-review",
+                                         "submit"]
+    assert all(s["state"] == "done" for s in powers)
+    assert not [row for row in result["beads"] if row["title"] in {s["title"] for s in powers}]
     repo = root / "town" / "calc" / ".repo.git"
     tests = run(["git", "ls-tree", "--name-only", "main"], repo).stdout.split()
     assert {"calc_div.py", "calc_mul.py", "calc_pow.py", "calc_sub.py", "cli.py"} <= set(tests)

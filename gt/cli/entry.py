@@ -1,6 +1,6 @@
-"""The `gt` entry point: the click command, its imports included, under the one error
-handler (beads.cli.error_handler), so that even a failing import is one line and a crash
-log."""
+"""The `gt` entry point: the fast path of `gt prime` (gt.cli.fast), then the click command,
+both (their imports included) under the one error handler (beads.cli.error_handler), so
+that even a failing import is one line and a crash log."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ def main() -> None:
 
             if answer(sys.argv[1:]):
                 return
+        from gt.cli.fast import answer as answer_prime
+
+        if answer_prime(sys.argv[1:]):
+            return
         from gt.cli.main import main as run
 
         run()

@@ -19,11 +19,13 @@ from gt.cli import (
     escalate,
     estop,
     feed,
+    formula,
     githooks,
     handoff,
     hook,
     install,
     mail,
+    mol,
     mq,
     nudge,
     polecat,
@@ -55,7 +57,8 @@ def cli(context: click.Context, as_json: bool) -> None:
 # One module per command group, named for it: gt/cli/<group>.py.
 for module in (status, install, rig, crew, agents, config, prime, sling, hook, done, handoff,
                nudge, sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
-               agent_hook, polecat, escalate, deacon, queue, estop, seance, doctor, dashboard):
+               agent_hook, polecat, escalate, deacon, queue, estop, seance, doctor, dashboard,
+               formula, mol):
     module.register(cli)
 
 

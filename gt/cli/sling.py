@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import click
 
+from beads.cli.formulas import parse_vars, preset_option, var_option
 from beads.cli.output import safe
 from gt.agents import Address
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
 from gt.whoami import actor, named_or_current
+from gt.work import formulas
 from gt.work.sling import release, sling, unsling
 
 
@@ -19,12 +21,29 @@ from gt.work.sling import release, sling, unsling
 @click.option("--force", is_flag=True, help="Re-sling work already on someone's hook.")
 @click.option("--no-convoy", is_flag=True, help="Do not wrap the bead in a convoy.")
 @click.option("--agent", "runtime", help="Runtime for a newly started session.")
+@click.option("--on", metavar="BEAD", help="BEAD is a formula: pour it onto this bead.")
+@var_option
+@preset_option
 @json_option
 @handles_errors
 def sling_cmd(bead: str, target: str, args: str | None, force: bool, no_convoy: bool,
-              runtime: str | None) -> None:
-    """Put BEAD on the hook of TARGET (a rig: an idle or new polecat; or an agent address)."""
+              runtime: str | None, on: str | None, variables: tuple[str, ...],
+              preset: str) -> None:
+    """Put BEAD on the hook of TARGET (a rig: an idle or new polecat; or an agent address).
+
+    BEAD may be a formula: it is poured (onto --on BEAD, else as a new molecule) and hooked
+    in one commit; a convoy formula's legs go to separate polecats."""
     town = ctx().town()
+    rig = target if target in town.rig_names() else Address.parse(target).rig
+    if on or variables or preset or formulas.is_formula(town, bead, rig):
+        from gt.cli.formula import print_slung
+        from gt.work.molsling import sling_formula
+
+        result = sling_formula(town, bead, target, on=on, variables=parse_vars(variables),
+                               preset=preset, args=args, force=force, convoy=not no_convoy,
+                               runtime=runtime, actor=actor(town))
+        show(result, lambda: print_slung(result))
+        return
     slung = sling(town, bead, target, args=args, force=force, convoy=not no_convoy,
                   runtime=runtime, actor=actor(town))
     if slung.queued is not None:

@@ -3,7 +3,9 @@
 The driver plays the Mayor: it files a convoy of beads and slings ready work to at most N
 scripted polecats at a time. Everything else happens as it would with real agents: each
 polecat runs in its own session and worktree and calls `gt done`; the Refinery session merges
-the requests, rejects what fails the gate and turns conflicts into new work.
+the requests, rejects what fails the gate and turns conflicts into new work. A bead of the
+plan that names a formula is slung with it: poured onto the bead, its steps walked by the
+polecat, and shown under the bead in the final table.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from beads.mol import progress, record
 from beads.query import Filters
 from gt.agents import Address
 from gt.demo.sample import plan, write_project
@@ -26,6 +29,7 @@ from gt.setup import rig as rig_setup
 from gt.setup import town as town_setup
 from gt.town import Town
 from gt.work import convoy as convoys
+from gt.work.molsling import sling_formula
 from gt.work.sling import sling
 
 Say = Callable[[str], None]
@@ -68,18 +72,23 @@ def build_town(root: Path, polecats: int, no_tmux: bool, say: Say) -> tuple[Town
 
 
 def file_work(town: Town, rig: Rig, say: Say) -> tuple[dict[str, str], str]:
+    """File the plan's beads and their convoy; returns bead id -> the formula it is slung
+    with (for the beads that name one), and the convoy."""
     ledger = rig.ledger("mayor")
     ids: dict[str, str] = {}
+    formulas: dict[str, str] = {}
     for item in plan():
         deps = [("blocks", ids[key]) for key in item.get("after", [])]
         bead = ledger.create(item["title"], priority=item["priority"], deps=deps,
                              metadata={"script": item["script"]},
                              description="Carry out metadata.script (scripted runtime).")
         ids[item["key"]] = bead["id"]
+        if item.get("formula"):
+            formulas[bead["id"]] = item["formula"]
     convoy = convoys.create(town, "Calculator operations", list(ids.values()),
                             owner="overseer", actor="mayor")
     say(f"filed {len(ids)} beads in convoy {convoy['id']}")
-    return ids, convoy["id"]
+    return formulas, convoy["id"]
 
 
 def _busy(rig: Rig) -> int:
@@ -90,7 +99,7 @@ def _busy(rig: Rig) -> int:
 
 def _report_changes(rig: Rig, tracker: Tracker, say: Say) -> None:
     for bead in rig.ledger().list(Filters(), limit=None):
-        if bead.get("issue_type") == "agent":
+        if bead.get("issue_type") == "agent" or record.step_of(bead) is not None:
             continue
         state = (bead["status"], bead.get("mr_state"), bead.get("assignee"))
         if tracker.seen.get(bead["id"]) == state:
@@ -121,7 +130,7 @@ def _report_changes(rig: Rig, tracker: Tracker, say: Say) -> None:
 
 
 def drive(town: Town, rig: Rig, convoy_id: str, polecats: int, timeout: float,
-          say: Say) -> Tracker:
+          say: Say, formulas: dict[str, str] | None = None) -> Tracker:
     tracker = Tracker()
     start_refinery(town, rig)
     deadline = time.monotonic() + timeout
@@ -134,7 +143,11 @@ def drive(town: Town, rig: Rig, convoy_id: str, polecats: int, timeout: float,
         ready = [b for b in rig.ledger().ready(limit=None) if not b.get("assignee")]
         for bead in ready[:max(free, 0)]:
             try:
-                sling(town, bead["id"], rig.name, convoy=False, actor="mayor")
+                if bead["id"] in (formulas or {}):
+                    sling_formula(town, (formulas or {})[bead["id"]], rig.name, on=bead["id"],
+                                  convoy=False, actor="mayor")
+                else:
+                    sling(town, bead["id"], rig.name, convoy=False, actor="mayor")
             except GtError as exc:
                 # The Refinery slings the beads it files for conflicts itself: one may be
                 # hooked between our read of ready work and this sling.
@@ -146,8 +159,9 @@ def drive(town: Town, rig: Rig, convoy_id: str, polecats: int, timeout: float,
 
 def summary(town: Town, rig: Rig, tracker: Tracker, convoy_id: str) -> dict[str, Any]:
     rows = []
-    for bead in rig.ledger().list(Filters(status=["closed"]), sort="created", limit=None):
-        if bead.get("issue_type") == "agent":
+    ledger = rig.ledger()
+    for bead in ledger.list(Filters(status=["closed"]), sort="created", limit=None):
+        if bead.get("issue_type") == "agent" or record.step_of(bead) is not None:
             continue
         started = tracker.slung_at.get(bead["id"])
         ended = tracker.merged_at.get(bead["id"])
@@ -158,13 +172,22 @@ def summary(town: Town, rig: Rig, tracker: Tracker, convoy_id: str) -> dict[str,
                      "merged_commit": bead.get("merged_commit"),
                      "rejections": bead.get("rejections", 0),
                      "conflicts": bead.get("conflicts", 0),
-                     "seconds": round(ended - started, 1) if started and ended else None})
+                     "seconds": round(ended - started, 1) if started and ended else None,
+                     "steps": _steps(ledger.db(), bead)})
     log = out("log", "--format=%h %an: %s", "-n", "14", "beads", cwd=rig.repo)
     main_log = out("log", "--format=%h %s", "--first-parent", "-n", "12", rig.branch,
                    cwd=rig.repo)
     return {"convoy": convoys.status(town, convoy_id), "beads": rows,
             "ledger_log": log.splitlines(), "main_log": main_log.splitlines(),
             "seconds": round(time.monotonic() - tracker.started, 1), "town": str(town.root)}
+
+
+def _steps(db: Any, bead: dict[str, Any]) -> list[dict[str, Any]]:
+    """The molecule steps of a bead slung with a formula (none for the others)."""
+    if record.info_of(bead) is None:
+        return []
+    molecule = record.from_root(db, bead)
+    return [{"id": s.id, "title": s.title, "state": progress.state(s)} for s in molecule.steps]
 
 
 def print_summary(result: dict[str, Any], say: Say) -> None:
@@ -185,6 +208,9 @@ def print_summary(result: dict[str, Any], say: Say) -> None:
         say(f"{row['id']:<12} {who:<24} {(row['request_commit'] or '-')[:10]:<11} "
             f"{(row['merged_commit'] or '-')[:10]:<11} {took:>6}  "
             f"{'; '.join(notes) + ' | ' if notes else ''}{row['title']}")
+        for step in row.get("steps", []):
+            mark = "✓" if step["state"] == "done" else "○"
+            say(f"{'':<12}   {mark} step {step['id']}: {step['title']}")
     say("\ngit log beads (the rig's ledger, newest first):")
     for line in result["ledger_log"]:
         say(f"  {line}")
@@ -197,8 +223,8 @@ def run_demo(root: Path, polecats: int = 3, no_tmux: bool = False, timeout: floa
              say: Say = print) -> dict[str, Any]:
     town, rig = build_town(root, polecats, no_tmux, say)
     try:
-        _ids, convoy_id = file_work(town, rig, say)
-        tracker = drive(town, rig, convoy_id, polecats, timeout, say)
+        formulas, convoy_id = file_work(town, rig, say)
+        tracker = drive(town, rig, convoy_id, polecats, timeout, say, formulas)
         return summary(town, rig, tracker, convoy_id)
     finally:
         town.backend().stop(Address("refinery", rig.name).session)

@@ -2,7 +2,8 @@
 
 The plan files eight beads with dependencies between them. Two (P0) insert a line at the
 same spot of `calc.py`, so whichever merges second conflicts; one ships a bug first, which
-the test gate rejects, and carries the corrected change in `script.retry`.
+the test gate rejects, and carries the corrected change in `script.retry`; one is slung with
+the built-in `polecat-work` formula, so its polecat walks it as a molecule, step by step.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def plan() -> list[dict[str, Any]]:
          "script": {"edits": _module("div", "Division", "a * b", "div(8, 2), 4"),
                     "retry": {"edits": _module("div", "Division", "a / b", "div(8, 2), 4")}}},
         {"key": "pow", "title": "Add powers", "priority": 2, "after": ["mul"],
+         "formula": "polecat-work",
          "script": {"edits": _module("pow", "Powers", "a ** b", "pow(2, 5), 32")}},
         {"key": "readme", "title": "Document the operations", "priority": 2,
          "after": ["sub", "mul", "div", "pow"],

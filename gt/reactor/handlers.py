@@ -7,9 +7,11 @@
 | a bead's `mr_state` becomes pending     | start the rig's Refinery if it is not running   |
 | a bead closed                           | land the convoys that now have every bead closed |
 |                                         | and sling a staged convoy's next wave           |
+|                                         | and sling a convoy molecule's steps it unblocked |
 | every `stranded.CHECK_EVERY` seconds    | sling a stranded convoy's ready work, or escalate |
 | a hook freed, a bead queued, an e-stop, | the controls' effects (`gt.control.reactions`): |
 | a rig parked                            | dispatch the queue, freeze or resume sessions   |
+| a rejection, escalation, conflict, mail | wake the patrols that care (`gt.reactor.patrols`) |
 
 Effects of one scan are coalesced per target: a burst of a thousand events makes one wake
 and one nudge per agent, one Refinery start per rig. A wake is skipped when the agent's hook
@@ -30,9 +32,10 @@ from gt.control import reactions
 from gt.control import state as control_state
 from gt.errors import GtError
 from gt.launch import start_refinery, wake
+from gt.reactor import patrols
 from gt.rig import Rig
 from gt.town import Town
-from gt.work import convoy, stranded, waves
+from gt.work import convoy, steps, stranded, waves
 from gt.work.nudge import nudge
 from gt.work.sling import ready_for_wake
 
@@ -107,11 +110,15 @@ def perform(town: Town, effect: Effect) -> str:
         landed = convoy.land_ready(town, effect.target)
         started = [f"{w['convoy']} wave {w['wave']}" for w in
                    waves.next_waves(town, effect.target)]
+        moved = steps.advance(town, effect.target)
         return f"closed {effect.target}: " + (f"landed {', '.join(landed)}" if landed
-                                               else "no convoy to land") + \
-            (f"; started {', '.join(started)}" if started else "")
+                                               else "no convoy to land") \
+            + (f"; started {', '.join(started)}" if started else "") \
+            + "".join(f"; {line}" for line in moved)
     if effect.kind in reactions.KINDS:
         return reactions.perform(town, effect.kind, effect.target)
+    if effect.kind == "patrol":
+        return patrols.wake(town, effect.target, effect.count)
     raise GtError(f"unknown effect {effect.kind!r}")
 
 

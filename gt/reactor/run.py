@@ -25,7 +25,7 @@ from beads.events import parse_message
 from beads.sync import absorb_fetched
 from gt.agents import homed_here
 from gt.errors import GtError
-from gt.reactor import handlers
+from gt.reactor import handlers, patrols
 from gt.reactor.lock import lock_path, running_pid
 from gt.reactor.scan import LedgerRef, batch_size, commits_since, ledgers, tip
 from gt.reactor.state import State
@@ -141,6 +141,7 @@ class Reactor:
         """Handle every event past the cursors; returns how many events were seen."""
         items: list[tuple[handlers.Event, str, str]] = []
         moved: dict[str, str] = {}
+        watching: list[patrols.Patrol] | None = None  # read once a scan, when needed
         for ledger in ledgers(self.town):
             self._absorb(ledger)
             repo = self._repo(ledger)
@@ -155,6 +156,12 @@ class Reactor:
                 for event in parse_message(commit.message):
                     items += [(event, kind, target) for kind, target in
                               handlers.classify(event, names, ledger.name)]
+                    if patrols.kinds_of(event):
+                        if watching is None:
+                            watching = patrols.patrols(
+                                self.town, [x.git_dir for x in ledgers(self.town)])
+                        items += [(event, kind, target) for kind, target in
+                                  patrols.effects(event, watching)]
             moved[ledger.name] = str(handled[-1].id) if handled else head
             if moved[ledger.name] != head:
                 self.wake.set()

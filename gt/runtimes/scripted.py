@@ -22,6 +22,8 @@ agent redoes the original bead's script on top of the fresh default branch.
 Each session has an id and a transcript of what it said (`gt.runtimes.transcript`), handed
 to `gt prime --hook` as Claude Code hands its SessionStart hook; `--resume <id> --ask
 <question>` answers from that transcript (`gt seance --ask`).
+A molecule on the hook is walked step by step (`gt.runtimes.walker`); a step of a molecule
+slung on its own (a convoy's leg) with nothing to change still gets its commit.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import Any
 from gt.git import git
 from gt.runtimes import transcript
 from gt.runtimes.presets import tool_command
+from gt.runtimes.walker import walk
 
 TRANSCRIPT: transcript.Transcript | None = None  # this session's, once it started
 
@@ -149,6 +152,26 @@ def ask(argv: list[str]) -> int:
     return 0
 
 
+def perform(worktree: Path, script: dict[str, Any], bead_id: str) -> None:
+    """Do a script's work in the worktree: think, edit, run its commands; act out its
+    faults (before the edits, or after them with `after_edits`)."""
+    faults = script.get("faults") or {}
+    faulty = bool(faults) and _faulty(bead_id, faults)
+    if faulty and not faults.get("after_edits"):
+        strike(faults)
+    time.sleep(float(script.get("work_seconds", 0)))
+    for edit in script.get("edits", []):
+        apply_edit(worktree, edit)
+    if faulty and faults.get("after_edits"):
+        strike(faults)
+    for argv in script.get("commands", []):
+        subprocess.run(argv, cwd=worktree, check=True, timeout=300)
+
+
+def is_molecule_step(bead: dict[str, Any]) -> bool:
+    return "mol_step" in (bead.get("metadata") or {})
+
+
 def main(argv: list[str] | None = None) -> int:
     global TRANSCRIPT
     argv = sys.argv[1:] if argv is None else argv
@@ -168,31 +191,23 @@ def main(argv: list[str] | None = None) -> int:
         say("nothing on my hook; done for now")
         return 0
     say(f"working on {bead['id']}: {bead['title']!r}")
+    if "molecule" in (bead.get("metadata") or {}):
+        return walk(gt, worktree, bead,
+                    lambda tree, script: perform(tree, script, bead["id"]), say)
     try:
-        script = script_for(bead)
-        faults = script.get("faults") or {}
-        faulty = bool(faults) and _faulty(bead["id"], faults)
-        if faulty and not faults.get("after_edits"):
-            strike(faults)
-        time.sleep(float(script.get("work_seconds", 0)))
-        for edit in script.get("edits", []):
-            apply_edit(worktree, edit)
-        if faulty and faults.get("after_edits"):
-            strike(faults)
-        for argv in script.get("commands", []):
-            subprocess.run(argv, cwd=worktree, check=True, timeout=300)
+        perform(worktree, script_for(bead), bead["id"])
     except (ValueError, KeyError, subprocess.SubprocessError, OSError) as exc:
         say(f"cannot do this work: {exc}; escalating")
         subprocess.run([*gt, "done", "--status", "escalated", "--reason", str(exc)], check=False)
         return 1
     git("add", "-A", cwd=worktree)
     staged = git("diff", "--cached", "--quiet", cwd=worktree, check=False)
-    if staged.returncode == 0:
+    if staged.returncode == 0 and not is_molecule_step(bead):
         say("the script changed nothing; deferring")
         subprocess.run([*gt, "done", "--status", "deferred"], check=False)
         return 0
     message = f"{bead['id']}: {bead['title']}"
-    git("commit", "-q", "-m", message, cwd=worktree)
+    git("commit", "-q", "--allow-empty", "-m", message, cwd=worktree)
     say("committed; calling gt done")
     done = subprocess.run([*gt, "done"], capture_output=True, text=True)
     say(done.stdout.strip() or done.stderr.strip())

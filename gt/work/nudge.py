@@ -12,8 +12,8 @@ found the agent busy checks again once queued, so a turn ending meanwhile cannot
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import filelock
 import orjson
 
 from beads.model import check_utf8
@@ -21,9 +21,14 @@ from gt.agents import Address
 from gt.town import Town
 
 DELIVER_WAIT = 30.0  # seconds one delivery waits for another in progress
+if TYPE_CHECKING:
+    import filelock
 
 
 def _queue(town: Town, address: Address) -> tuple[Path, filelock.FileLock]:
+    # Imported here: `gt prime` drains an empty queue without it (filelock loads logging).
+    import filelock
+
     path = town.state_dir / "nudges" / f"{address.session}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path, filelock.FileLock(str(path) + ".lock")
@@ -55,6 +60,8 @@ def enqueue(town: Town, address: Address, text: str, sender: str, typed: bool = 
 def drain(town: Town, address: Address, typed_too: bool = True) -> list[dict[str, str]]:
     """Take the queued nudges for the agent (each is delivered once); those waiting to be
     typed as prompts of their own stay unless `typed_too` (a new session takes them all)."""
+    if not (town.state_dir / "nudges" / f"{address.session}.jsonl").exists():
+        return []
     path, lock = _queue(town, address)
     with lock:
         items = _read(path)

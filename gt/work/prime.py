@@ -12,8 +12,7 @@ from gt import seance
 from gt.agents import Address
 from gt.town import Town
 from gt.whoami import agent_ledger, workdir
-from gt.work import mail, nudge
-from gt.work.sling import hooked
+from gt.work import cached, checklist, nudge
 
 ROLE_TEXT = {
     "mayor": "You are the Mayor: you talk with the overseer, file work as beads (`bd create`), "
@@ -40,10 +39,10 @@ def _trim(text: str, limit: int) -> str:
 
 
 def context(town: Town, address: Address, consume_nudges: bool = True) -> dict[str, Any]:
-    bead = hooked(town, address)
-    ledger = agent_ledger(town, address)
-    agent = ledger.get(address.bead_id(ledger.prefix))
-    unread = mail.inbox(town, str(address), unread_only=True)
+    # Reads from the caches only: no pygit2, so a session primes fast (gt.work.cached).
+    bead = cached.hooked(town, address)
+    agent = cached.agent(town, address) or {}
+    unread = cached.unread_mail(town, str(address))
     nudges = nudge.drain(town, address) if consume_nudges else []
     if bead is None:
         step = "Nothing is on your hook. Check `gt mail inbox`, or wait to be slung work."
@@ -52,6 +51,9 @@ def context(town: Town, address: Address, consume_nudges: bool = True) -> dict[s
                 "then run `gt done`.")
     else:
         step = f"Work on {bead['id']}; close it with `bd close {bead['id']}` when it is done."
+    molecule = checklist.for_bead(cached.agent_db(town, address), bead) if bead else None
+    if molecule:
+        step = checklist.next_step_text(molecule)
     hook = None
     if bead is not None:
         hook = {"id": bead["id"], "title": bead["title"], "status": bead["status"],
@@ -65,7 +67,7 @@ def context(town: Town, address: Address, consume_nudges: bool = True) -> dict[s
             "handoff_note": agent.get("handoff_note"),
             "unread_mail": [{"id": m["id"], "from": m.get("sender"), "subject": m["title"]}
                             for m in unread],
-            "nudges": nudges, "next_step": step}
+            "nudges": nudges, "next_step": step, "molecule": molecule}
 
 
 def session_started(town: Town, address: Address, ctx: dict[str, Any],
@@ -101,6 +103,8 @@ def render(ctx: dict[str, Any]) -> str:
             lines.append(f"(rejected {hook['rejections']} time(s) before: see `bd show "
                          f"{hook['id']}` for why)")
         lines.append("")
+    if ctx.get("molecule"):
+        lines += checklist.render(ctx["molecule"])
     if ctx["unread_mail"]:
         lines.append(f"## Unread mail ({len(ctx['unread_mail'])})")
         lines += [f"- {m['id']} from {m['from']}: {m['subject']}" for m in ctx["unread_mail"]]

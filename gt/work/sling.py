@@ -134,7 +134,10 @@ def _agent_id_for(view: View, address_text: str) -> str | None:
 
 def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
           force: bool = False, convoy: bool = True, runtime: str | None = None,
-          actor: str = "gt", start: bool = True) -> Slung:
+          actor: str = "gt", start: bool = True, plan_for: Any = None) -> Slung:
+    """`plan_for`, when given, replaces `hook_plan` (same arguments): a plan that also makes
+    the work in the same commit (a molecule poured, `gt.work.molsling`) and returns the id of
+    the bead it hooked. `bead_ref` may then be empty: the plan makes the bead."""
     if args is not None:
         check_utf8(args, "--args")
     if target in town.rig_names():
@@ -144,11 +147,11 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
         address = Address.parse(target)
         rig = Rig(town, address.rig) if address.rig else None
     ledger = rig.ledger(actor) if rig else town.ledger(actor)
-    bead_id = _resolve_bead(town, ledger, bead_ref)
+    bead_id = _resolve_bead(town, ledger, bead_ref) if bead_ref else ""
     if runtime is not None:
         presets.choose(town.settings, "polecat", runtime)  # an unknown runtime fails here
     held = admission.held(town, rig.name if rig else None, address)
-    if held is not None:
+    if held is not None and bead_id:
         return _queue(town, ledger, bead_id, target, held, args, force, convoy, actor)
     for _attempt in range(len(POLECAT_NAMES) + 1):
         chosen = address or pick_polecat(rig, ledger)  # type: ignore[arg-type]
@@ -157,8 +160,10 @@ def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
             with worktree_lock(town, chosen):
                 # The hook is taken first: a sling that loses the race for this polecat
                 # learns it here, before it touches the polecat's worktree.
-                ledger.write_plan(f"sling {bead_id} to {chosen}",
-                                  hook_plan(bead_id, agent["id"], chosen, force, args, runtime))
+                made = ledger.write_plan(f"sling {bead_id or 'a new molecule'} to {chosen}",
+                                         (plan_for or hook_plan)(bead_id, agent["id"], chosen,
+                                                                 force, args, runtime))
+                bead_id = made or bead_id
                 branch = _make_worktree(town, rig, chosen, bead_id,
                                         homed_here(agent, town.machine), actor)
             break

@@ -131,3 +131,33 @@ def test_a_killed_process_session_is_restarted_at_once_not_at_the_timer(
     assert restarts[0]["evidence"]["process_alive"] is False
     assert restarts[0]["evidence"]["hook"] == bead
     assert "process-exited gt-proj-nux" in Town(town).session_poke.read_text()
+
+
+def test_gc_stops_what_a_dead_session_left_behind_and_only_that(town: Path,
+                                                              tmp_path: Path) -> None:
+    """A child of a polecat's session that outlived it is stopped; a process of another town
+    with the same agent name, and the live successor, are left alone."""
+    bead = work(town, "left", hang=600)
+    gt(town, "sling", bead, "proj", "--no-convoy")
+    wait_for(lambda: children(session_record(town, NUX.session).get("pid", 0)))
+    env = {**os.environ, "GT_TOWN": str(town), "GT_AGENT": str(NUX)}
+    # a child that ignores SIGTERM, started inside the session's process session
+    stray = subprocess.Popen(["sh", "-c", "trap '' TERM; sleep 600"], env=env)
+    foreign = subprocess.Popen(["sleep", "600"], env={**env, "GT_TOWN": str(tmp_path / "x")},
+                               start_new_session=True)
+    try:
+        found = json.loads(gt(town, "polecat", "gc", "--dry-run", "--json").stdout)
+        assert any(f["kind"] == "process left behind" and f"pid {stray.pid}" in f["name"]
+                   for f in found), found
+        assert not any(f"pid {foreign.pid}" in f["name"] for f in found)
+        session_pid = session_record(town, NUX.session)["pid"]
+        assert not any(f"pid {session_pid}" in f["name"] for f in found)
+        gt(town, "polecat", "gc", "--json")
+        assert stray.wait(timeout=10) is not None
+        assert foreign.poll() is None
+        assert running(session_pid)
+    finally:
+        for process in (stray, foreign):
+            if process.poll() is None:
+                process.kill()
+                process.wait()

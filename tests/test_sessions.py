@@ -63,7 +63,16 @@ def processes(tmp_path: Path) -> Iterator[ProcessBackend]:
         backend.stop(name)
 
 
-@pytest.fixture(params=[pytest.param("tmux", marks=needs_tmux), "processes"])
+@pytest.fixture
+def poked(tmp_path: Path) -> Iterator[ProcessBackend]:
+    """Processes under the exit wrapper, which appends to `sessions.poke` when one ends."""
+    backend = ProcessBackend(tmp_path / "poked", grace=0.5, exit_poke=tmp_path / "sessions.poke")
+    yield backend
+    for name in backend.names():
+        backend.stop(name)
+
+
+@pytest.fixture(params=[pytest.param("tmux", marks=needs_tmux), "processes", "poked"])
 def backend(request: pytest.FixtureRequest) -> Backend:
     return request.getfixturevalue(request.param)
 
@@ -245,6 +254,39 @@ def test_stop_kills_a_stubborn_process_group(processes: ProcessBackend, tmp_path
     assert not processes.is_live("gt-stubborn")
     assert not record_path(processes.state_dir, "gt-stubborn").exists()
     wait_for(lambda: not _running(grandchild))
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.parametrize("how", ["killed", "exits"])
+def test_a_process_sessions_end_is_poked_at_once(poked: ProcessBackend, tmp_path: Path,
+                                                 how: str) -> None:
+    """The wrapper appends `process-exited <name>` when the child ends, however it ends."""
+    assert poked.exit_poke is not None
+    command = SLEEP if how == "killed" else [PY, "-c", "import sys; sys.exit(3)"]
+    poked.start(spec(tmp_path, "gt-proj-nux.2", command))
+    if how == "killed":
+        wait_for(lambda: poked.is_live("gt-proj-nux.2") and _children(_pid(poked, "gt-proj-nux.2")))
+        assert not poked.exit_poke.exists()
+        os.kill(_children(_pid(poked, "gt-proj-nux.2"))[0], 9)
+    wait_for(poked.exit_poke.exists, timeout=2.0, what="the poke line")
+    wait_for(lambda: poked.exit_poke.read_text() == "process-exited gt-proj-nux.2\n", timeout=2.0)
+    wait_for(lambda: not poked.is_live("gt-proj-nux.2"), timeout=2.0)
+
+
+def test_a_stopped_process_session_is_stopped_whole(poked: ProcessBackend,
+                                                     tmp_path: Path) -> None:
+    poked.start(spec(tmp_path, "gt-stop-me", SLEEP))
+    wait_for(lambda: bool(_children(_pid(poked, "gt-stop-me"))))
+    child = _children(_pid(poked, "gt-stop-me"))[0]
+    poked.stop("gt-stop-me")
+    wait_for(lambda: not _running(child), timeout=5.0)
+
+
+def _pid(backend: ProcessBackend, name: str) -> int:
+    return int(json.loads(record_path(backend.state_dir, name).read_text())["pid"])
 
 
 def _running(pid: int) -> bool:

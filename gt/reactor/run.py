@@ -93,7 +93,8 @@ class Reactor:
             self.scan()
             self.supervisor.tick()
             while not stop.is_set():
-                if self.wake.wait(SAFETY_POLL):
+                # the Witness's timer pass is due on time, not at the next safety poll
+                if self.wake.wait(min(SAFETY_POLL, self.supervisor.next_timer + 0.01)):
                     self._settle()
                 if stop.is_set():
                     break

@@ -16,7 +16,7 @@ __all__ = ["Backend", "Pane", "ProcessBackend", "SessionError", "SessionSpec", "
 def choose_backend(town_state_dir: Path, socket: str, no_tmux: bool = False,
                    exit_poke: Path | None = None) -> Backend:
     """tmux (server `socket`) unless it is missing or refused; records go under the state dir;
-    tmux appends to `exit_poke` when one of its sessions ends."""
+    tmux (or the process wrapper) appends to `exit_poke` when one of its sessions ends."""
     if not no_tmux and shutil.which("tmux"):
         return TmuxBackend(socket, town_state_dir / "tmux", exit_poke)
-    return ProcessBackend(town_state_dir / "sessions")
+    return ProcessBackend(town_state_dir / "sessions", exit_poke=exit_poke)

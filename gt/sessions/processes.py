@@ -4,6 +4,11 @@ Each session is a process-group leader (its own session, stdin from /dev/null, o
 with a record `<state_dir>/<name>.json` holding its pid and the kernel's start time of that pid
 (from /proc/<pid>/stat), so a pid later reused by another process is never taken for the session.
 There is no terminal to type into, so `send` always answers False and callers queue the nudge.
+
+With an `exit_poke` file, the command runs under a fixed `/bin/sh` wrapper (the name, the poke
+file and the argv are its positional parameters, never parsed) that waits for it and appends
+`process-exited <name>` to that file when it ends, however it ends: the reactor watches the
+file, so the Witness sees the death at once, as tmux's `session-closed` hook makes it for tmux.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ from gt.sessions.base import (
     tail_log,
     write_record,
 )
+
+# The exit wrapper: runs its argv, then appends a line naming the session to the poke file and
+# exits with the argv's status. A signal that kills the wrapper itself leaves no line (a stop).
+EXIT_WRAPPER = ('poke=$1 name=$2; shift 2; "$@"; status=$?; '
+                'printf "process-exited %s\\n" "$name" >> "$poke"; exit $status')
 
 # Popen objects of the sessions this process started, by pid, so that they are reaped through
 # Popen (which then knows its child is gone) rather than behind its back.
@@ -101,9 +111,18 @@ class ProcessBackend:
 
     kind = "process"
 
-    def __init__(self, state_dir: Path, grace: float = 3.0) -> None:
+    def __init__(self, state_dir: Path, grace: float = 3.0,
+                 exit_poke: Path | None = None) -> None:
         self.state_dir = state_dir
         self.grace = grace
+        self.exit_poke = exit_poke
+
+    def _argv(self, spec: SessionSpec) -> list[str]:
+        """The command, under the exit wrapper when a poke file is set."""
+        if self.exit_poke is None:
+            return spec.command
+        return ["/bin/sh", "-c", EXIT_WRAPPER, "gt-session", str(self.exit_poke.absolute()),
+                spec.name, *spec.command]
 
     def _identity(self, name: str) -> tuple[int, int] | None:
         return _identity(read_record(record_path(self.state_dir, name)))
@@ -116,9 +135,10 @@ class ProcessBackend:
         log.parent.mkdir(parents=True, exist_ok=True)
         try:
             with log.open("ab") as output:
-                child = subprocess.Popen(spec.command, cwd=spec.cwd, env=os.environ | spec.env,
-                                         stdin=subprocess.DEVNULL, stdout=output,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+                child = subprocess.Popen(self._argv(spec), cwd=spec.cwd,
+                                         env=os.environ | spec.env, stdin=subprocess.DEVNULL,
+                                         stdout=output, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         except OSError as error:
             raise SessionError(f"cannot start {spec.name}: {error.strerror or error}") from error
         _CHILDREN[child.pid] = child

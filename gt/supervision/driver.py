@@ -1,7 +1,9 @@
 """The Witness as the reactor runs it: a pass for the agents whose sessions just ended (tmux's
-hooks append their names to the town's `sessions.poke`, in a directory the reactor watches),
+hooks, or a process session's exit wrapper, append their names to the town's `sessions.poke`,
+in a directory the reactor watches),
 a timer pass over every agent each `supervision.every` seconds for what has no event (stalls,
-idle sessions, GUPP), escalations raised again, and Boot: the Deacon started again when the
+idle sessions, GUPP) with the safe part of `gt polecat gc` (what it leaves is logged),
+escalations raised again, and Boot: the Deacon started again when the
 town is up and its Deacon is not running."""
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 import time
 from collections.abc import Callable
 
-from gt.supervision import deacon, escalation
+from gt.supervision import deacon, escalation, polecats
 from gt.supervision.witness import Witness
 from gt.town import Town
 
@@ -64,6 +66,9 @@ class Supervisor:
         if now - self.last_full >= self.town.settings.supervision.every:
             self.last_full = now
             self.witness.run_pass()
+            for item in polecats.gc(self.town, automatic=True):
+                if item["action"] != "left to the Witness (restart in place)":
+                    self.log(f"gc: {item['kind']} {item['name']}: {item['action']}")
             for escalation_id in escalation.raise_again(self.town):
                 self.log(f"escalation {escalation_id}: unacknowledged, raised again")
             started = deacon.boot(self.town)

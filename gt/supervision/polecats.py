@@ -2,7 +2,9 @@
 polecat without losing its work, and collecting zombies and orphans (`gt polecat gc`, which
 the Witness's judgement complements): sessions with no agent bead, agents marked working
 with no session and nothing hooked, worktrees with no agent, done polecats whose session
-lingers. Only this town's sessions are ever touched: its own tmux server (or process records
+lingers, and processes a dead session left behind (`leftovers`). The Witness runs the safe
+part on its timer pass (`automatic`): a worktree without an agent is then only reported.
+Only this town's sessions are ever touched: its own tmux server (or process records
 in its own state directory), and among them only those with a record this town wrote."""
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from gt.agents import Address, agent_bead
 from gt.errors import GtError
 from gt.rig import Rig, rigs
 from gt.sessions.base import record_path
-from gt.supervision import recovery
+from gt.supervision import leftovers, recovery
 from gt.supervision.judge import Verdict, judge
 from gt.supervision.record import record
 from gt.supervision.signals import Agent, Observer, agents_here, hook_bead
@@ -86,8 +88,10 @@ def nuke(town: Town, address: Address, force: bool = False) -> dict[str, Any]:
     return {"agent": str(address), "stopped": True, "released": bead, "recovery_ref": ref}
 
 
-def gc(town: Town, dry_run: bool = False) -> list[dict[str, Any]]:
-    """Find zombies and orphans; clean the safe ones (unless `dry_run`), report the rest."""
+def gc(town: Town, dry_run: bool = False, automatic: bool = False) -> list[dict[str, Any]]:
+    """Find zombies and orphans; clean the safe ones (unless `dry_run`), report the rest.
+    `automatic` (the Witness): worktrees without an agent are reported, not removed, and a
+    done polecat's session is stopped only once it is `spawn_grace` old."""
     found: list[dict[str, Any]] = []
     sessions = town.backend()
     agents = agents_here(town)
@@ -108,21 +112,27 @@ def gc(town: Town, dry_run: bool = False) -> list[dict[str, Any]]:
         item = states_by_agent.get(str(agent.address))
         if item is None:
             continue
-        found += _agent_findings(town, agent, item, dry_run)
+        found += _agent_findings(town, agent, item, dry_run, automatic)
+    for leftover in leftovers.find(town):
+        stopped = not dry_run and leftovers.stop(leftover)
+        found.append({"kind": "process left behind", "name": f"{leftover.agent} "
+                      f"(pid {leftover.pid})", "action": "would stop" if dry_run else
+                      "stopped" if stopped else "could not stop"})
     for rig in rigs(town):
         polecats = rig.path / "polecats"
         for path in sorted(polecats.iterdir()) if polecats.is_dir() else []:
             address = Address("polecat", rig.name, path.name)
             if agent_bead(rig.ledger(), address) is not None:
                 continue
-            action = "would save and remove" if dry_run else _remove_saved(rig, address)
+            action = "would save and remove" if dry_run else \
+                "left: remove with `gt polecat gc`" if automatic else _remove_saved(rig, address)
             found.append({"kind": "worktree without agent", "name": str(path),
                           "action": action})
     return found
 
 
 def _agent_findings(town: Town, agent: Agent, item: dict[str, Any],
-                    dry_run: bool) -> list[dict[str, Any]]:
+                    dry_run: bool, automatic: bool = False) -> list[dict[str, Any]]:
     address = agent.address
     out = []
     if not item["hook"] and not item["live"] and item["agent_state"] == "working":
@@ -133,7 +143,9 @@ def _agent_findings(town: Town, agent: Agent, item: dict[str, Any],
                                               "why": "marked working, no session, no hook"})
             record(town, address, "release", verdict, {"agent_state": "idle"},
                    "zombie: marked working with no session and nothing hooked")
-    if address.role == "polecat" and not item["hook"] and item["live"]:
+    age = item["evidence"].get("session_age")
+    settled = not automatic or (age is not None and age >= town.settings.supervision.spawn_grace)
+    if address.role == "polecat" and not item["hook"] and item["live"] and settled:
         out.append({"kind": "done polecat with a lingering session", "name": str(address),
                     "action": "would stop" if dry_run else "stopped"})
         if not dry_run:

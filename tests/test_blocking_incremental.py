@@ -15,25 +15,27 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from beads import Ledger, blocking
 from beads.cache import COMMITTED, WISP, Cache
 from beads.errors import BeadsError
 from tests.conftest import git
 
-IDS = [f"t-{n}" for n in range(8)]
+IDS = [f"t-{n}" for n in range(4)]
 LINKS = ["blocks", "conditional-blocks", "waits-for", "related"]
 STATUSES = ["open", "in_progress", "closed", "closed", None]
 GATES = [None, {"gate": "all"}, {"gate": "any"}, {"gate": "some"}]
 
 bead = st.sampled_from(IDS)
+create = st.tuples(st.just("create"), bead, st.sampled_from(STATUSES), st.booleans(),
+                   st.one_of(st.none(), bead))
+status = st.tuples(st.just("status"), bead, st.sampled_from(STATUSES), st.booleans())
+link = st.tuples(st.just("link"), bead, bead, st.sampled_from(LINKS), st.sampled_from(GATES))
+parent = st.tuples(st.just("parent"), bead, st.one_of(st.none(), bead))
 change = st.one_of(
-    st.tuples(st.just("create"), bead, st.sampled_from(STATUSES), st.booleans(),
-              st.one_of(st.none(), bead)),
-    st.tuples(st.just("status"), bead, st.sampled_from(STATUSES), st.booleans()),
-    st.tuples(st.just("link"), bead, bead, st.sampled_from(LINKS), st.sampled_from(GATES)),
+    create, status, link, parent,
     st.tuples(st.just("unlink"), bead, st.integers(0, 3)),
-    st.tuples(st.just("parent"), bead, st.one_of(st.none(), bead)),
     st.tuples(st.just("type"), bead, st.sampled_from(["task", "epic", "molecule"])),
     st.tuples(st.just("remove"), bead),
     st.tuples(st.just("wisp"), bead),
@@ -92,19 +94,56 @@ def apply(docs: dict[str, dict[str, Any]], db: Any, step: tuple[Any, ...]) -> No
     Cache.put(db, [{k: v for k, v in doc.items() if k != "_layer"}], doc["_layer"])
 
 
-@settings(max_examples=250, deadline=None)
-@given(st.lists(st.lists(change, min_size=1, max_size=4), min_size=1, max_size=12))
-def test_cache_transactions_keep_held_equal_to_a_full_recompute(
-        transactions: list[list[tuple[Any, ...]]]) -> None:
-    with tempfile.TemporaryDirectory() as state:
-        cache = Cache(Path(state))
-        docs: dict[str, dict[str, Any]] = {}
-        for steps in transactions:
-            with cache.transaction() as db:
-                for step in steps:
-                    apply(docs, db, step)
-            stored_equals_compute(cache.db)
-        cache.db.close()
+class CacheChanges(RuleBasedStateMachine):
+    """Each rule is one cache transaction; after each, `held` must equal a full recompute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = tempfile.TemporaryDirectory()
+        self.cache = Cache(Path(self.state.name))
+        self.docs: dict[str, dict[str, Any]] = {}
+
+    def write(self, *steps: tuple[Any, ...]) -> None:
+        with self.cache.transaction() as db:
+            for step in steps:
+                apply(self.docs, db, step)
+
+    @rule(step=create)
+    def create(self, step: tuple[Any, ...]) -> None:
+        self.write(step)
+
+    @rule(step=status)
+    def set_status(self, step: tuple[Any, ...]) -> None:
+        self.write(step)
+
+    @rule(step=link)
+    def add_link(self, step: tuple[Any, ...]) -> None:
+        self.write(step)
+
+    @rule(step=parent)
+    def set_parent(self, step: tuple[Any, ...]) -> None:
+        self.write(step)
+
+    @rule(steps=st.lists(change, min_size=2, max_size=4))
+    def several_at_once(self, steps: list[tuple[Any, ...]]) -> None:
+        self.write(*steps)
+
+    @rule(step=change)
+    def any_change(self, step: tuple[Any, ...]) -> None:
+        self.write(step)
+
+    @invariant()
+    def held_equals_a_full_recompute(self) -> None:
+        stored_equals_compute(self.cache.db)
+
+    def teardown(self) -> None:
+        self.cache.db.close()
+        self.state.cleanup()
+
+
+CacheChanges.TestCase.settings = settings(max_examples=200, stateful_step_count=50,
+                                          deadline=None)
+test_cache_transactions_keep_held_equal_to_a_full_recompute = CacheChanges.TestCase
 
 
 def test_a_parent_cycle_stops_holding_itself_once_its_hold_is_gone(tmp_path: Path) -> None:
@@ -116,6 +155,23 @@ def test_a_parent_cycle_stops_holding_itself_once_its_hold_is_gone(tmp_path: Pat
         for step in steps:
             apply(docs, db, step)
     assert set(blocking.stored(cache.db)) == {"t-0", "t-1"}
+    with cache.transaction() as db:
+        apply(docs, db, ("status", "t-2", "closed", False))
+    assert blocking.stored(cache.db) == {}
+    stored_equals_compute(cache.db)
+
+
+def test_a_child_changing_reaches_what_waits_for_its_parent(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    docs: dict[str, dict[str, Any]] = {}
+    for step in [("create", "t-0", "open", False, None),
+                 ("link", "t-0", "t-1", "waits-for", {"gate": "any"}),
+                 ("create", "t-2", "open", False, "t-1"),
+                 ("create", "t-3", "open", False, "t-0")]:
+        with cache.transaction() as db:
+            apply(docs, db, step)
+    assert blocking.stored(cache.db) == {
+        "t-0": [("t-1", "waits for any children")], "t-3": [("t-0", "parent blocked")]}
     with cache.transaction() as db:
         apply(docs, db, ("status", "t-2", "closed", False))
     assert blocking.stored(cache.db) == {}

@@ -3,8 +3,8 @@
 It holds each live bead's public view plus indexed columns for queries. It is only ever a
 copy: rows and the tip they reflect change in one sqlite transaction, so a reader never sees
 rows from a tip other than the recorded one, and deleting the file is always safe.
-Every transaction also stores what holds beads back (`beads.blocking`), so reads never walk
-the dependency graph.
+Every transaction also brings up to date what holds beads back (`beads.blocking`), from the
+beads it changed, so reads never walk the dependency graph.
 This module never imports pygit2; `beads.refresh` brings a stale cache up to date.
 """
 
@@ -25,8 +25,8 @@ __all__ = ["COMMITTED", "WISP", "Cache", "cache_path", "overlay_signature", "pub
 
 # `beads` rows stay narrow (the columns queries filter and sort on); the JSON documents and
 # the search text live in `docs`, read only for the rows a query returns. `work` is 1 for a
-# bead whose type is work rather than machinery (what `ready` may offer); `held` is stored
-# by every transaction (`beads.blocking`).
+# bead whose type is work rather than machinery (what `ready` may offer); `held` is kept up
+# to date by every transaction (`beads.blocking`).
 _TABLES = """
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS beads (
@@ -53,6 +53,36 @@ _INDEXES = {
 }
 _SCHEMA = _TABLES + "".join(f"CREATE INDEX IF NOT EXISTS {name} ON {on};\n"
                             for name, on in _INDEXES.items())
+
+# Per connection: triggers note which beads' rows or links a transaction changed, and the
+# parents those beads had and have, so the transaction recomputes only the part of `held`
+# that can follow from them (`blocking.update`).
+_CHANGE_LOG = """
+CREATE TEMP TABLE IF NOT EXISTS changed_beads (id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS changed_parents (id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TEMP TRIGGER IF NOT EXISTS beads_added AFTER INSERT ON main.beads BEGIN
+    INSERT OR IGNORE INTO changed_beads VALUES (NEW.id);
+    INSERT OR IGNORE INTO changed_parents SELECT NEW.parent WHERE NEW.parent IS NOT NULL;
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS beads_removed AFTER DELETE ON main.beads BEGIN
+    INSERT OR IGNORE INTO changed_beads VALUES (OLD.id);
+    INSERT OR IGNORE INTO changed_parents SELECT OLD.parent WHERE OLD.parent IS NOT NULL;
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS beads_changed AFTER UPDATE ON main.beads BEGIN
+    INSERT OR IGNORE INTO changed_beads VALUES (OLD.id), (NEW.id);
+    INSERT OR IGNORE INTO changed_parents SELECT OLD.parent WHERE OLD.parent IS NOT NULL;
+    INSERT OR IGNORE INTO changed_parents SELECT NEW.parent WHERE NEW.parent IS NOT NULL;
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS deps_added AFTER INSERT ON main.deps BEGIN
+    INSERT OR IGNORE INTO changed_beads VALUES (NEW.id);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS deps_removed AFTER DELETE ON main.deps BEGIN
+    INSERT OR IGNORE INTO changed_beads VALUES (OLD.id);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS deps_changed AFTER UPDATE ON main.deps BEGIN
+    INSERT OR IGNORE INTO changed_beads VALUES (OLD.id), (NEW.id);
+END;
+"""
 
 COMMITTED, WISP = 0, 1
 
@@ -95,12 +125,15 @@ class Cache:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")
         db.execute("PRAGMA temp_store=MEMORY")
+        # A row that INSERT OR REPLACE displaces counts as removed, for the change log.
+        db.execute("PRAGMA recursive_triggers=ON")
         if db.execute("SELECT name FROM sqlite_master WHERE name='kv'").fetchone() is None:
             db.executescript(_SCHEMA)
             db.execute("INSERT OR REPLACE INTO kv VALUES ('version', ?)", (CACHE_VERSION,))
         elif self._get(db, "version") != CACHE_VERSION:
             db.close()
             raise sqlite3.DatabaseError("cache format changed")
+        db.executescript(_CHANGE_LOG)
         return db
 
     def reset(self) -> None:
@@ -122,15 +155,20 @@ class Cache:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Changes made in the block, with what holds beads back recomputed, or none."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """Changes made in the block, with what holds beads back brought up to date, or none."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
-            blocking.store(self.db)
+            yield db
+            changed = [bead for (bead,) in db.execute("SELECT id FROM changed_beads")]
+            parents = [bead for (bead,) in db.execute("SELECT id FROM changed_parents")]
+            blocking.update(db, changed, parents)
+            db.execute("DELETE FROM changed_beads")
+            db.execute("DELETE FROM changed_parents")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        db.execute("COMMIT")
 
     @staticmethod
     def set(db: sqlite3.Connection, key: str, value: str) -> None:

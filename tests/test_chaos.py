@@ -25,13 +25,15 @@ import pytest
 from beads import Ledger
 from beads.errors import BeadsError
 from beads.query import Filters
+from gt import launch
 from gt.agents import Address
+from gt.git import git
 from gt.reactor.lock import running_pid
 from gt.town import Town
+from gt.work.sling import sling
 from tests.gt_helpers import bd, gt, make_project, wait_for
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 SEED = 1212
 POLECATS = 6
@@ -70,9 +72,9 @@ def rig_ledger(town: Path) -> Ledger:
     return Ledger(town / "proj" / ".repo.git")
 
 
-def create_work(town: Path) -> list[str]:
+def create_work(town: Path, count: int = BEADS) -> list[str]:
     ids = []
-    for n in range(BEADS):
+    for n in range(count):
         script = {"work_seconds": 1.5,
                   "edits": [{"op": "write", "path": f"chaos/{n}.txt", "content": f"bead {n}\n"}]}
         out = bd(town / "proj", "create", f"chaos {n}", "--metadata",
@@ -175,6 +177,24 @@ def fsck_clean(git_dir: Path) -> bool:
                           capture_output=True).returncode == 0
 
 
+def test_a_successor_finishes_work_its_predecessor_committed(town: Path) -> None:
+    """Killed between its commit and `gt done`, a polecat leaves the work committed and the
+    bead hooked; its successor must hand that commit in, not give the bead back (nobody
+    would sling it again, and the convoy would never land)."""
+    bead = create_work(town, 1)[0]
+    sling(Town(town), bead, "proj", convoy=False, start=False)
+    worktree = town / "proj" / "polecats" / "nux"
+    (worktree / "chaos").mkdir()
+    (worktree / "chaos" / "0.txt").write_text("bead 0\n")
+    git("add", "-A", cwd=worktree)
+    git("commit", "-q", "-m", f"{bead}: chaos 0", cwd=worktree)
+    launch.start(Town(town), Address("polecat", "proj", "nux"))
+    wait_for(lambda: rig_ledger(town).get(bead).get("mr_state") == "pending", timeout=30,
+             what="the successor to hand in the committed work")
+    assert rig_ledger(town).get(bead)["status"] == "hooked"
+
+
+@pytest.mark.slow
 def test_the_convoy_lands_through_seeded_chaos(town: Path) -> None:
     rng = random.Random(SEED)
     beads = create_work(town)

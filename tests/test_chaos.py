@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from beads import Ledger
+from beads.creation import NewBead
 from beads.errors import BeadsError
 from beads.query import Filters
 from gt import launch
@@ -31,7 +32,7 @@ from gt.git import git
 from gt.reactor.lock import running_pid
 from gt.town import Town
 from gt.work.sling import sling
-from tests.gt_helpers import bd, gt, make_project, wait_for
+from tests.gt_helpers import gt, make_project, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -60,8 +61,10 @@ def town(tmp_path: Path) -> Iterator[Path]:
     root = tmp_path / "town"
     gt(tmp_path, "install", str(root))
     gt(root, "rig", "add", "proj", str(make_project(tmp_path / "src")), "--prefix", "pj")
+    town = Town(root)
     for key, value in LIMITS.items():
-        gt(root, "config", "set", f"supervision.{key}", str(value))
+        setattr(town.settings.supervision, key, value)
+    town.save("chaos: short supervision timers")
     gt(root, "rig", "config", "proj", "max_polecats", str(POLECATS))
     yield root
     gt(root, "down", check=False)
@@ -73,14 +76,13 @@ def rig_ledger(town: Path) -> Ledger:
 
 
 def create_work(town: Path, count: int = BEADS) -> list[str]:
-    ids = []
-    for n in range(count):
-        script = {"work_seconds": 1.5,
-                  "edits": [{"op": "write", "path": f"chaos/{n}.txt", "content": f"bead {n}\n"}]}
-        out = bd(town / "proj", "create", f"chaos {n}", "--metadata",
-                 json.dumps({"script": script}), "--json").stdout
-        ids.append(json.loads(out)["id"])
-    return ids
+    """`count` beads in one ledger commit, each writing a file of its own."""
+    specs = [NewBead(title=f"chaos {n}", fields={"metadata": {"script": {
+        "work_seconds": 1.5,
+        "edits": [{"op": "write", "path": f"chaos/{n}.txt", "content": f"bead {n}\n"}]}}})
+        for n in range(count)]
+    return [bead["id"] for bead in Ledger(town / "proj" / ".repo.git", "overseer")
+            .create_many(specs)]
 
 
 def polecat_sessions(town: Path) -> list[str]:
@@ -201,7 +203,7 @@ def test_the_convoy_lands_through_seeded_chaos(town: Path) -> None:
     convoy = json.loads(gt(town, "convoy", "create", "chaos", *beads, "--json").stdout)["id"]
     gt(town, "up")
     for bead in beads:
-        gt(town, "sling", bead, "proj", "--no-convoy")
+        sling(Town(town), bead, "proj", convoy=False)
     began = time.monotonic()
     kills = run_chaos(town, rng)
     chaos_over = time.monotonic()

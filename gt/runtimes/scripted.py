@@ -168,6 +168,14 @@ def perform(worktree: Path, script: dict[str, Any], bead_id: str) -> None:
         subprocess.run(argv, cwd=worktree, check=True, timeout=300)
 
 
+def committed_before(worktree: Path, message: str) -> bool:
+    """Whether HEAD is this bead's commit already: a predecessor killed between its commit
+    and `gt done` left it, and the successor hands it in as a real agent reading the handoff
+    note and `git log` would."""
+    head = git("log", "-1", "--format=%s", cwd=worktree, check=False)
+    return head.returncode == 0 and head.stdout.strip() == message
+
+
 def is_molecule_step(bead: dict[str, Any]) -> bool:
     return "mol_step" in (bead.get("metadata") or {})
 
@@ -202,13 +210,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     git("add", "-A", cwd=worktree)
     staged = git("diff", "--cached", "--quiet", cwd=worktree, check=False)
-    if staged.returncode == 0 and not is_molecule_step(bead):
-        say("the script changed nothing; deferring")
-        subprocess.run([*gt, "done", "--status", "deferred"], check=False)
-        return 0
     message = f"{bead['id']}: {bead['title']}"
-    git("commit", "-q", "--allow-empty", "-m", message, cwd=worktree)
-    say("committed; calling gt done")
+    if staged.returncode == 0 and not is_molecule_step(bead):
+        if not committed_before(worktree, message):
+            say("the script changed nothing; deferring")
+            subprocess.run([*gt, "done", "--status", "deferred"], check=False)
+            return 0
+        say("my predecessor committed this work already; calling gt done")
+    else:
+        git("commit", "-q", "--allow-empty", "-m", message, cwd=worktree)
+        say("committed; calling gt done")
     done = subprocess.run([*gt, "done"], capture_output=True, text=True)
     say(done.stdout.strip() or done.stderr.strip())
     return done.returncode

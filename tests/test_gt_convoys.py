@@ -106,10 +106,12 @@ def test_a_convoy_without_progress_is_escalated_once(town: Path) -> None:
     problems = json.loads(gt(town, "status", "--json").stdout)["problems"]
     assert any(p["kind"] == "convoy" and p["subject"] == convoy for p in problems)
     [line] = stranded.act(Town(town))
-    assert line.startswith(f"stranded {convoy}: mailed the mayor")
+    assert line.startswith(f"stranded {convoy}: escalated")
     assert stranded.act(Town(town)) == [], "one escalation per stall"
+    [raised] = json.loads(gt(town, "escalate", "list", "--json").stdout)
+    assert raised["severity"] == "high" and "Convoy stranded: stuck" in raised["title"]
     inbox = json.loads(gt(town, "mail", "inbox", "mayor", "--json").stdout)
-    assert [m["title"] for m in inbox] == ["Convoy stranded: stuck"]
+    assert len(inbox) == 1 and "Convoy stranded: stuck" in inbox[0]["title"]
 
 
 def test_staging_refuses_bad_waves(town: Path) -> None:

@@ -155,15 +155,12 @@ def convoys(views: list[LedgerView], stranded_after: float, ready_after: float,
 
 
 def _ready_count(view: LedgerView) -> int:
-    """How many beads `bd ready` would list (beads.query.ready's rules), counted in SQL."""
-    db = view.db
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS held (id TEXT PRIMARY KEY)")
-    db.execute("DELETE FROM temp.held")
-    db.executemany("INSERT INTO temp.held VALUES (?)", [(i,) for i in view.held])
-    return db.execute(
+    """How many beads `bd ready` would list (beads.query.ready's rules), counted in SQL over
+    the cache's stored blockers (`beads.blocking`)."""
+    return view.db.execute(
         f"SELECT count(*) FROM beads b WHERE b.status = 'open' AND b.ephemeral = 0 "
         f"AND b.issue_type NOT IN ({_INFRA}) AND (b.defer_until IS NULL OR "
-        "b.defer_until <= ?) AND b.id NOT IN (SELECT id FROM temp.held)",
+        "b.defer_until <= ?) AND b.id NOT IN (SELECT id FROM main.held)",
         (now_iso(),)).fetchone()[0]
 
 

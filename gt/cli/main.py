@@ -10,6 +10,7 @@ from gt.cli import (
     agents,
     config,
     convoy,
+    costs,
     crew,
     demo,
     done,
@@ -45,7 +46,7 @@ def cli(context: click.Context, as_json: bool) -> None:
 # One module per command group, named for it: gt/cli/<group>.py.
 for module in (install, rig, crew, agents, config, prime, sling, hook, done, handoff, nudge,
                sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
-               agent_hook):
+               agent_hook, costs):
     module.register(cli)
 
 

@@ -62,6 +62,7 @@ def start(town: Town, address: Address, runtime_name: str | None = None,
                        env={**agent_env(town, address), **env}, log=log,
                        screen=runtime.screen)
     town.backend(no_tmux).start(spec)
+    settings.with_suffix(".runtime").write_text(runtime.name)
     return runtime.name
 
 
@@ -84,7 +85,11 @@ def stop(town: Town, address: Address) -> None:
 
 
 def restart(town: Town, address: Address, runtime_name: str | None = None) -> str:
-    """Stop the agent's session and start a fresh one; returns the runtime used."""
+    """Stop the agent's session and start a fresh one (with `runtime_name`, else the runtime
+    the session last started with: a handoff keeps its runtime); returns the runtime used."""
+    last = town.state_dir / "runtime" / f"{address.session}.runtime"
+    if runtime_name is None and last.is_file():
+        runtime_name = last.read_text().strip() or None
     stop(town, address)
     return start(town, address, runtime_name)
 

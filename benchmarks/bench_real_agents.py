@@ -220,7 +220,9 @@ class CpuSampler:
 
 
 def bench_convoy(polecats: int, beads: int) -> None:
-    work = Rule(prompt=r"^\[gas town\] You are proj/polecats/", steps=(
+    # A new session gets its work with its beacon; a live one (still finishing its last
+    # bead) with the wake nudge typed at its next idle moment.
+    work = Rule(prompt=r"^\[gas town\] You are proj/polecats/|^You have work on your hook", steps=(
         Reply("Working.", (
             "id=$(gt hook --json | python3 -c 'import json,sys; "
             "print(json.load(sys.stdin)[\"bead\"][\"id\"])') && echo \"done $id\" > "

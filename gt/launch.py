@@ -17,7 +17,7 @@ from gt.runtimes import presets
 from gt.sessions import SessionSpec
 from gt.town import Town
 from gt.whoami import agent_ledger, workdir
-from gt.work.nudge import enqueue
+from gt.work.nudge import nudge
 
 REACTOR_SESSION = "gt-reactor"
 
@@ -62,6 +62,7 @@ def start(town: Town, address: Address, runtime_name: str | None = None,
                        env={**agent_env(town, address), **env}, log=log,
                        screen=runtime.screen)
     town.backend(no_tmux).start(spec)
+    settings.parent.mkdir(parents=True, exist_ok=True)
     settings.with_suffix(".runtime").write_text(runtime.name)
     return runtime.name
 
@@ -74,8 +75,9 @@ def wake(town: Town, address: Address, runtime_name: str | None = None,
     if sessions.send(address.session, text):
         return "delivered"
     if sessions.is_live(address.session):
-        enqueue(town, address, text, "gt")
-        return "queued"
+        # A TUI busy finishing its last turn: typed at its next idle moment (queued for its
+        # next prompt's hook alone, it would wait for a prompt an idle agent never submits).
+        return nudge(town, address, text, "gt")
     start(town, address, runtime_name, no_tmux)
     return "started"
 

@@ -77,7 +77,7 @@ def wake(town: Town, address: Address, runtime_name: str | None = None,
     if sessions.is_live(address.session):
         # A TUI busy finishing its last turn: typed at its next idle moment (queued for its
         # next prompt's hook alone, it would wait for a prompt an idle agent never submits).
-        return nudge(town, address, text, "gt")
+        return nudge_when_idle(town, address, text, "gt")
     start(town, address, runtime_name, no_tmux)
     return "started"
 
@@ -171,6 +171,16 @@ def stop_soon(town: Town, address: Address, delay: float = 1.0) -> None:
 
 def restart_soon(town: Town, address: Address, delay: float = 1.0) -> None:
     _gt_later(town, ["session", "restart", str(address)], delay)
+
+
+def nudge_when_idle(town: Town, address: Address, text: str, sender: str) -> str:
+    """`gt.work.nudge.nudge`, and when it had to queue the text for a TUI's next idle moment,
+    a detached delivery that waits for that moment: the end-of-turn hook may already have
+    run while the screen still showed the agent busy, and would not run again."""
+    result = nudge(town, address, text, sender)
+    if result == "queued" and town.backend().screen_state(address.session) is not None:
+        deliver_soon(town, address)
+    return result
 
 
 def deliver_soon(town: Town, address: Address) -> None:

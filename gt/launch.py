@@ -19,7 +19,7 @@ from gt.runtimes import presets
 from gt.sessions import SessionSpec
 from gt.town import Town
 from gt.whoami import agent_ledger, workdir
-from gt.work.nudge import enqueue
+from gt.work.nudge import nudge
 
 REACTOR_SESSION = "gt-reactor"
 DEACON_SESSION = "gt-deacon-loop"
@@ -69,6 +69,8 @@ def start(town: Town, address: Address, runtime_name: str | None = None,
                        env={**agent_env(town, address), **env}, log=log,
                        screen=runtime.screen)
     town.backend(no_tmux).start(spec)
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.with_suffix(".runtime").write_text(runtime.name)
     return runtime.name
 
 
@@ -80,8 +82,9 @@ def wake(town: Town, address: Address, runtime_name: str | None = None,
     if sessions.send(address.session, text):
         return "delivered"
     if sessions.is_live(address.session):
-        enqueue(town, address, text, "gt")
-        return "queued"
+        # A TUI busy finishing its last turn: typed at its next idle moment (queued for its
+        # next prompt's hook alone, it would wait for a prompt an idle agent never submits).
+        return nudge_when_idle(town, address, text, "gt")
     start(town, address, runtime_name, no_tmux)
     return "started"
 
@@ -91,10 +94,14 @@ def stop(town: Town, address: Address) -> None:
 
 
 def restart(town: Town, address: Address, runtime_name: str | None = None) -> str:
-    """Stop the agent's session and start a fresh one; returns the runtime used. Refused,
-    before anything is stopped, while an emergency stop holds the agent."""
+    """Stop the agent's session and start a fresh one (with `runtime_name`, else the runtime
+    the session last started with: a handoff keeps its runtime); returns the runtime used.
+    Refused, before anything is stopped, while an emergency stop holds the agent."""
     if (frozen := state.frozen(town, address.rig)) is not None:
         raise GtError(f"cannot restart {address}: {frozen}; `gt thaw` first")
+    last = town.state_dir / "runtime" / f"{address.session}.runtime"
+    if runtime_name is None and last.is_file():
+        runtime_name = last.read_text().strip() or None
     stop(town, address)
     return start(town, address, runtime_name)
 
@@ -190,6 +197,16 @@ def stop_soon(town: Town, address: Address, delay: float = 1.0) -> None:
 
 def restart_soon(town: Town, address: Address, delay: float = 1.0) -> None:
     _gt_later(town, ["session", "restart", str(address)], delay)
+
+
+def nudge_when_idle(town: Town, address: Address, text: str, sender: str) -> str:
+    """`gt.work.nudge.nudge`, and when it had to queue the text for a TUI's next idle moment,
+    a detached delivery that waits for that moment: the end-of-turn hook may already have
+    run while the screen still showed the agent busy, and would not run again."""
+    result = nudge(town, address, text, sender)
+    if result == "queued" and town.backend().screen_state(address.session) is not None:
+        deliver_soon(town, address)
+    return result
 
 
 def deliver_soon(town: Town, address: Address) -> None:

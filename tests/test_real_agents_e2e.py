@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from gt.town import Town
 from tests.gt_helpers import bd, gt, make_project, wait_for
 from tests.real_agents import CLAUDE_PACKAGE, CODEX_PACKAGE, npm_tool
 from tests.scripted_model import Reply, Rule, Scenario, ScriptedModel
+from tests.scripted_model.wire import token_estimate
 
 TOKEN_ENV = "GT_TEST_MODEL_TOKEN"
 WORK_SECONDS = 45
@@ -101,12 +103,39 @@ def sling_to_merge(root: Path, env: dict[str, str], runtime: str, model: Scripte
     return bead
 
 
+def assert_costs(root: Path, env: dict[str, str], model: ScriptedModel, bead: str,
+                 runtime: str) -> dict[str, object]:
+    """`gt costs` counts, once each, the responses the model server gave the polecat's turns
+    (the input tokens it reported for each), all charged to the bead and to today."""
+    def report_now() -> dict[str, object]:
+        return json.loads(gt(root, "costs", "--json", env=env).stdout)
+
+    # The last response (after `gt done`) may still be on its way into the transcript.
+    wait_for(lambda: report_now()["total"]["responses"] == len(model.turns()), 10,
+             what="every response in the transcript")
+    report, turns = report_now(), model.turns()
+    field = "messages" if runtime == "claude" else "input"
+    reported = sum(token_estimate(r.body.get(field, [])) for r in turns)
+    total = report["total"]
+    assert total["responses"] == len(turns), (report, len(turns))
+    assert total["input"] + total["cache_read"] == reported
+    assert total["output"] > 0
+    assert [(a["agent"], a["total"]) for a in report["agents"]] == \
+        [("proj/polecats/nux", total["total"])]
+    assert [(b["bead"], b["total"]) for b in report["beads"]] == [(bead, total["total"])]
+    today = datetime.now(UTC).date().isoformat()
+    assert [(d["day"], d["total"]) for d in report["days"]] == [(today, total["total"])]
+    assert [(t["runtime"], t["found"]) for t in report["transcripts"]] == [(runtime, True)]
+    return report
+
+
 def test_claude_polecat_works_a_bead_from_sling_to_merged_convoy(
         town: tuple[Path, dict[str, str]]) -> None:
     root, env = town
     with ScriptedModel(Scenario([WORK])) as model:
         point_at(root, env, "claude", model)
         bead = sling_to_merge(root, env, "claude", model)
+        report = assert_costs(root, env, model, bead, "claude")
 
     first = model.turns()[0]
     assert first.prompt.startswith("[gas town] You are proj/polecats/nux")
@@ -120,6 +149,11 @@ def test_claude_polecat_works_a_bead_from_sling_to_merged_convoy(
                "tool_result"]
     assert bead in json.dumps(results)
     assert (root / ".git" / "gt" / "claude" / ".claude.json").exists()
+    # Claude Code repeats a response's usage in one entry per content block: counted once.
+    transcript = Path(report["transcripts"][0]["path"])
+    entries = [json.loads(line) for line in transcript.read_text().splitlines()]
+    assistant = [e for e in entries if e.get("type") == "assistant"]
+    assert len(assistant) > report["total"]["responses"]
 
 
 def test_codex_polecat_works_a_bead_from_sling_to_merged(
@@ -129,6 +163,7 @@ def test_codex_polecat_works_a_bead_from_sling_to_merged(
     env["PATH"] = f"{codex.parent}{os.pathsep}{env['PATH']}"
     with ScriptedModel(Scenario([WORK])) as model:
         point_at(root, env, "codex", model)
-        sling_to_merge(root, env, "codex", model)
+        bead = sling_to_merge(root, env, "codex", model)
+        assert_costs(root, env, model, bead, "codex")
     commands = [c for r in model.turns() for c in r.commands]
     assert commands[0] == "gt hook --json" and commands[-1] == "gt done"

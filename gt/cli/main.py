@@ -10,6 +10,7 @@ from gt.cli import (
     agents,
     config,
     convoy,
+    costs,
     crew,
     dashboard,
     deacon,
@@ -58,7 +59,7 @@ def cli(context: click.Context, as_json: bool) -> None:
 for module in (status, install, rig, crew, agents, config, prime, sling, hook, done, handoff,
                nudge, sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
                agent_hook, polecat, escalate, deacon, queue, estop, seance, doctor, dashboard,
-               formula, mol):
+               formula, mol, costs):
     module.register(cli)
 
 

@@ -6,8 +6,8 @@ import click
 
 from gt.agents import Address
 from gt.cli.common import ctx, echo, handles_errors, json_option, show
+from gt.launch import nudge_when_idle
 from gt.whoami import actor
-from gt.work.nudge import nudge as send_nudge
 
 
 @click.command()
@@ -19,7 +19,7 @@ def nudge(address: str, text: str) -> None:
     """Type TEXT into an agent's live session (queued if it is not running)."""
     town = ctx().town()
     agent = Address.parse(address)
-    result = send_nudge(town, agent, text, actor(town))
+    result = nudge_when_idle(town, agent, text, actor(town))
     show({"agent": str(agent), "result": result}, lambda: echo(f"nudge {result}: {agent}"))
 
 

@@ -25,7 +25,9 @@ from gt.town import Town
 from gt.work.nudge import pending_typed
 from gt.work.sling import hooked
 
-PUSH = re.compile(r"(?:^|[;&|(\s])git\s+(?:-\S+\s+)*push\b([^;&|]*)")
+# `git [options] push <args>`; -C, -c, --git-dir and --work-tree take a value of their own.
+PUSH = re.compile(r"(?:^|[;&|(\s])git\s+(?:(?:-[Cc]|--git-dir|--work-tree)\s+\S+\s+|-\S+\s+)*"
+                  r"push\b([^;&|]*)")
 DONE = re.compile(r"(?:^|[;&|(\s])gt\s+done\b")
 
 

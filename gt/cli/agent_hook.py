@@ -26,7 +26,7 @@ from gt.work.nudge import deliver_next, enqueue
 IDLE_WAIT = 30.0
 
 
-@click.group("agent-hook")
+@click.group("agent-hook", hidden=True)
 def agent_hook() -> None:
     """Called by a runtime's hooks (Claude Code's settings, Codex's notify)."""
 

@@ -27,7 +27,7 @@ from gt.agents import homed_here
 from gt.errors import GtError
 from gt.reactor import handlers
 from gt.reactor.lock import lock_path, running_pid
-from gt.reactor.scan import LedgerRef, batch_size, commits_since, ledgers, tip
+from gt.reactor.scan import LedgerRef, Tips, batch_size, commits_since, ledgers
 from gt.reactor.state import State
 from gt.town import Town
 from gt.work import claims
@@ -64,6 +64,7 @@ class Reactor:
         self._watched_ledgers: set[str] = set()
         self._lock_fd: int | None = None
         self.last_mail_nudge: dict[str, float] = {}
+        self.tips = Tips(lambda line: self.log(f"{_stamp()} {line}"))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -137,9 +138,11 @@ class Reactor:
         items: list[tuple[handlers.Event, str, str]] = []
         moved: dict[str, str] = {}
         for ledger in ledgers(self.town):
-            self._absorb(ledger)
             repo = self._repo(ledger)
-            head = tip(repo)
+            if not self.tips.usable(ledger, repo):
+                continue
+            self._absorb(ledger)
+            head = self.tips.read(ledger, repo)
             cursor = self.state.cursors.get(ledger.name)
             if head is None or head == cursor:
                 continue

@@ -1,8 +1,9 @@
 """Merging divergent ledgers, and `bd sync`: fetch, merge, push through any git remote.
 
 Two ledger tips merge by merging their trees (`beads.treemerge`). The result depends only on
-the two tips, not on which side merges, so every clone reaches the identical tree. The merge commit has both tips as parents and carries no events
-of its own: the events are in the parents' history.
+the two tips, not on which side merges, so every clone reaches the identical tree. The merge
+commit has both tips as parents and carries no events of its own: the events are in the
+parents' history.
 
 Nothing fetched is merged unchecked (`check_incoming`): each commit the remote's ledger adds
 is checked against its parents, as the remote's pre-receive hook checks a push, so a remote

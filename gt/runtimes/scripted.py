@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from beads.events import one_line
 from gt.git import git
 from gt.runtimes.presets import tool_command
 
@@ -110,7 +111,8 @@ def main() -> int:
         say("the script changed nothing; deferring")
         subprocess.run([*gt, "done", "--status", "deferred"], check=False)
         return 0
-    message = f"{bead['id']}: {bead['title']}"
+    # the title is data: control characters folded, as the ledger's own summaries
+    message = one_line(f"{bead['id']}: {bead['title']}")
     git("commit", "-q", "-m", message, cwd=worktree)
     say("committed; calling gt done")
     done = subprocess.run([*gt, "done"], capture_output=True, text=True)

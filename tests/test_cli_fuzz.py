@@ -1,0 +1,191 @@
+"""A command-line fuzzer: random sequences of `bd` and `gt` invocations with hostile
+arguments, run as real processes against one live town.
+
+Each example is a few invocations of commands drawn from both click groups (walked, so a
+new command is fuzzed the day it is registered), their arguments and options filled from a
+pool of hostile words (bytes that are not UTF-8, control characters, shell metacharacters,
+path-like ids, huge values, unknown flags, references to missing beads) mixed with the
+town's real ids, addresses and names so that some invocations get past the checks and
+change things. After each invocation: no traceback, an exit status of 0, 1 or 2 (3 is a
+crash: its log is shown), nothing that drives a terminal, and a failure says so in exactly
+one line on stderr. After each example, `bd verify` passes on every ledger of the town.
+
+CI runs a bounded, derandomized number of examples; `./tasks fuzz` runs many more
+(`GT_FUZZ_EXAMPLES`, random each run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tests.test_bad_input import COMMANDS, PROGRAMS, UNSAFE, clean_env
+
+EXAMPLES = int(os.environ.get("GT_FUZZ_EXAMPLES", "25"))
+LONG_RUN = "GT_FUZZ_EXAMPLES" in os.environ  # `./tasks fuzz`: random, and no shrinking
+TIMEOUT = 60
+
+# Commands that run until stopped, take over the terminal, start the town's long-running
+# sessions or build other towns: a fuzzer cannot wait for them, and they test nothing here.
+SKIPPED = {
+    ("gt", "demo"), ("gt", "install"), ("gt", "up"), ("gt", "reactor", "run"),
+    ("gt", "reactor", "start"), ("gt", "refinery", "run"), ("gt", "refinery", "start"),
+    ("gt", "mayor", "attach"), ("gt", "rig", "remove"),
+}
+# Options that write where they are told (a path outside the town as root is no test
+# scratch) or wait forever.
+SKIPPED_OPTIONS = {("bd", "export", "--output"), ("gt", "hooks", "--remote"),
+                   ("gt", "feed", "--follow")}
+
+HOSTILE: list[str | bytes] = [
+    b"\xff\xfe", b"caf\xe9", b"\x80abc", b"ok\xc3(",
+    "\x1b[2J", "a\x07b", "\r\n", "one\ntwo", "\x7f", "\x9b31m", "\u2028", "\u202e", "t\tab",
+    "$(id)", "`id`", "; rm -rf ~", "| cat", "&& echo pwned", "'\"", "*", "{a,b}", "%s%n",
+    "../x", "../../x/y", "/dev/null", "..", ".", "~", "-", "--", "pj-../x", "hq-..",
+    "x" * 10_000, "9" * 400, "é" * 3000,
+    "--no-such-flag", "-Z", "--json=maybe",
+    "-1", "0", "4", "99999999999999999999", "1e309", "nan", "inf",
+    "pj-zzzz", "hq-zzzz", "pj-", "pj", "zz-abc", "external:other:x-1",
+    "",
+]
+PLAIN = ["open", "closed", "in_progress", "bug", "task", "epic", "blocks", "parent-child",
+         "P1", "2", "2025-01-01", "1d", "quiet", "proj", "mayor", "deacon", "proj/witness",
+         "proj/refinery", "proj/polecats/nux", "proj/crew/nobody", "overseer", "title",
+         "status", "label", "merge", "batch_size", "true"]
+
+
+def _pool(town: dict[str, Any]) -> list[str | bytes]:
+    return [*HOSTILE, *PLAIN, *town["ids"]]
+
+
+def _parameters(prog: str, path: tuple[str, ...], command: click.Command
+                ) -> tuple[list[click.Argument], list[click.Option]]:
+    arguments = [p for p in command.params if isinstance(p, click.Argument)]
+    options = [p for p in command.params if isinstance(p, click.Option)
+               and not any((prog, path[0], opt) in SKIPPED_OPTIONS for opt in p.opts)]
+    return arguments, options
+
+
+FUZZED = [(prog, path, *_parameters(prog, path, command)) for prog, path, command in COMMANDS
+          if (prog, *path) not in SKIPPED and (prog, *path[:1]) not in SKIPPED]
+
+
+@st.composite
+def invocation(draw: Any, pool: list[str | bytes]) -> tuple[str, str, list[str | bytes]]:
+    """One command line: (program, where it runs, its words)."""
+    prog, path, arguments, options = draw(st.sampled_from(FUZZED))
+    word = st.sampled_from(pool)
+    words: list[str | bytes] = [*path]
+    for argument in arguments:
+        if argument.nargs == -1:
+            words += draw(st.lists(word, min_size=int(argument.required), max_size=3))
+        elif argument.required or draw(st.booleans()):
+            words.append(draw(word))
+    for option in draw(st.lists(st.sampled_from(options), max_size=3)) if options else []:
+        words.append(option.opts[-1])
+        if not option.is_flag:
+            words.append(draw(word))
+    if draw(st.integers(0, 3)) == 0:  # now and then, a word that is no option of it
+        words.insert(draw(st.integers(len(path), len(words))), draw(st.sampled_from(HOSTILE)))
+    if draw(st.booleans()):
+        words.append("--json")
+    return prog, draw(st.sampled_from(["town", "rig"])), words
+
+
+def run(town: dict[str, Any], prog: str, words: Sequence[str | bytes],
+        where: str = "town") -> subprocess.CompletedProcess[bytes]:
+    argv = [os.fsencode(w) for w in (*PROGRAMS[prog], *words)]
+    cwd = town["root"] if where == "town" else town["root"] / "proj"
+    if not cwd.is_dir():
+        cwd = town["root"]
+    return subprocess.run(argv, cwd=cwd, env=town["env"], capture_output=True,
+                          stdin=subprocess.DEVNULL, timeout=TIMEOUT)
+
+
+def shown(words: Sequence[str | bytes]) -> str:
+    return " ".join(repr(w if len(w) < 60 else w[:40] + w[-10:]) for w in words)
+
+
+def crash_log(town: dict[str, Any]) -> str:
+    logs = sorted((town["base"] / "cache").rglob("crash-*.log"), key=lambda p: p.stat().st_mtime)
+    return logs[-1].read_text() if logs else "(no crash log found)"
+
+
+def check(town: dict[str, Any], prog: str, words: Sequence[str | bytes],
+          result: subprocess.CompletedProcess[bytes]) -> None:
+    """What every invocation must do, whatever it was given."""
+    tally = town["tally"]
+    tally[f"exit {result.returncode}"] = tally.get(f"exit {result.returncode}", 0) + 1
+    said = f"{prog} {shown(words)}\nstatus {result.returncode}\nstdout " \
+           f"{result.stdout[:2000]!r}\nstderr {result.stderr[:2000]!r}"
+    assert result.returncode != 3, f"crash: {said}\n{crash_log(town)}"
+    assert result.returncode in (0, 1, 2), said
+    assert b"Traceback" not in result.stdout + result.stderr, said
+    assert not any(mark in result.stdout + result.stderr for mark in UNSAFE), said
+    if result.returncode != 0:
+        assert len(result.stderr.splitlines()) == 1, said
+
+
+def ledgers(town: dict[str, Any]) -> list[Path]:
+    root = town["root"]
+    return [root, *(path.parent for path in sorted(root.glob("*/.repo.git")))]
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A town with the rig `proj` (prefix pj), beads in both ledgers, a convoy, and agents
+    that exit at once (`quiet`), so a sling that starts one costs nothing."""
+    base = tmp_path_factory.mktemp("fuzz")
+    env = {**clean_env(base), "GT_NO_TMUX": "1"}
+    source = base / "proj-src"
+    source.mkdir()
+    (source / "app.py").write_text("VALUE = 1\n")
+    for step in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "init"]):
+        subprocess.run(["git", *step], cwd=source, env=env, check=True, capture_output=True)
+    place: dict[str, Any] = {"base": base, "root": base / "town", "env": env, "ids": [],
+                             "tally": {}}
+    setup = [("gt", ["install", str(place["root"]), "--no-tmux"], base),
+             ("gt", ["rig", "add", "proj", str(source), "--prefix", "pj"], None),
+             ("gt", ["config", "agent", "set", "quiet", shutil.which("true") or "true",
+                     "--prompt", "none"], None),
+             ("gt", ["config", "default-agent", "quiet"], None)]
+    for prog, args, cwd in setup:
+        argv = [*PROGRAMS[prog], *args]
+        subprocess.run(argv, cwd=cwd or place["root"], env=env, check=True, capture_output=True)
+    for where, title in (("rig", "Rig work"), ("rig", "More rig work"), ("town", "Town work")):
+        created = run(place, "bd", ["create", title, "--json"], where)
+        place["ids"].append(json.loads(created.stdout)["id"])
+    convoy = run(place, "gt", ["convoy", "create", "Fuzz convoy", *place["ids"][:2], "--json"])
+    place["ids"].append(json.loads(convoy.stdout)["id"])
+    place["ids"] += [place["ids"][0][:5], place["ids"][0].upper()]
+    yield place
+    tally = place["tally"]
+    print(f"\nfuzz: {tally.pop('examples', 0)} examples, {sum(tally.values())} invocations "
+          f"({', '.join(f'{k}: {v}' for k, v in sorted(tally.items()))})")
+
+
+@pytest.mark.slow
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG_RUN, database=None,
+          phases=[Phase.explicit, Phase.generate] if LONG_RUN else list(Phase),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_random_invocations_never_crash_and_leave_every_ledger_verified(
+        town: dict[str, Any], data: st.DataObject) -> None:
+    steps = data.draw(st.lists(invocation(_pool(town)), min_size=1, max_size=4))
+    town["tally"]["examples"] = town["tally"].get("examples", 0) + 1
+    for prog, where, words in steps:
+        check(town, prog, words, run(town, prog, words, where))
+    for ledger in ledgers(town):
+        verified = run(town, "bd", ["-C", str(ledger), "verify", "--json"])
+        assert verified.returncode == 0, (ledger, verified.stdout, verified.stderr,
+                                          [(p, shown(w)) for p, _, w in steps])

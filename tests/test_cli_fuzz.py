@@ -16,12 +16,8 @@ CI runs a bounded, derandomized number of examples; `./tasks fuzz` runs many mor
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -29,11 +25,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.test_bad_input import COMMANDS, PROGRAMS, UNSAFE, clean_env
+from tests.fuzz_helpers import FuzzTown, check, ledgers, make_fuzz_town, run, shown
+from tests.test_bad_input import COMMANDS
 
 EXAMPLES = int(os.environ.get("GT_FUZZ_EXAMPLES", "25"))
 LONG_RUN = "GT_FUZZ_EXAMPLES" in os.environ  # `./tasks fuzz`: random, and no shrinking
-TIMEOUT = 60
 
 # Commands that run until stopped, take over the terminal, start the town's long-running
 # sessions or build other towns: a fuzzer cannot wait for them, and they test nothing here.
@@ -64,7 +60,7 @@ PLAIN = ["open", "closed", "in_progress", "bug", "task", "epic", "blocks", "pare
          "status", "label", "merge", "batch_size", "true"]
 
 
-def _pool(town: dict[str, Any]) -> list[str | bytes]:
+def _pool(town: FuzzTown) -> list[str | bytes]:
     return [*HOSTILE, *PLAIN, *town["ids"]]
 
 
@@ -102,72 +98,9 @@ def invocation(draw: Any, pool: list[str | bytes]) -> tuple[str, str, list[str |
     return prog, draw(st.sampled_from(["town", "rig"])), words
 
 
-def run(town: dict[str, Any], prog: str, words: Sequence[str | bytes],
-        where: str = "town") -> subprocess.CompletedProcess[bytes]:
-    argv = [os.fsencode(w) for w in (*PROGRAMS[prog], *words)]
-    cwd = town["root"] if where == "town" else town["root"] / "proj"
-    if not cwd.is_dir():
-        cwd = town["root"]
-    return subprocess.run(argv, cwd=cwd, env=town["env"], capture_output=True,
-                          stdin=subprocess.DEVNULL, timeout=TIMEOUT)
-
-
-def shown(words: Sequence[str | bytes]) -> str:
-    return " ".join(repr(w if len(w) < 60 else w[:40] + w[-10:]) for w in words)
-
-
-def crash_log(town: dict[str, Any]) -> str:
-    logs = sorted((town["base"] / "cache").rglob("crash-*.log"), key=lambda p: p.stat().st_mtime)
-    return logs[-1].read_text() if logs else "(no crash log found)"
-
-
-def check(town: dict[str, Any], prog: str, words: Sequence[str | bytes],
-          result: subprocess.CompletedProcess[bytes]) -> None:
-    """What every invocation must do, whatever it was given."""
-    tally = town["tally"]
-    tally[f"exit {result.returncode}"] = tally.get(f"exit {result.returncode}", 0) + 1
-    said = f"{prog} {shown(words)}\nstatus {result.returncode}\nstdout " \
-           f"{result.stdout[:2000]!r}\nstderr {result.stderr[:2000]!r}"
-    assert result.returncode != 3, f"crash: {said}\n{crash_log(town)}"
-    assert result.returncode in (0, 1, 2), said
-    assert b"Traceback" not in result.stdout + result.stderr, said
-    assert not any(mark in result.stdout + result.stderr for mark in UNSAFE), said
-    if result.returncode != 0:
-        assert len(result.stderr.splitlines()) == 1, said
-
-
-def ledgers(town: dict[str, Any]) -> list[Path]:
-    root = town["root"]
-    return [root, *(path.parent for path in sorted(root.glob("*/.repo.git")))]
-
-
 @pytest.fixture(scope="module")
-def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A town with the rig `proj` (prefix pj), beads in both ledgers, a convoy, and agents
-    that exit at once (`quiet`), so a sling that starts one costs nothing."""
-    base = tmp_path_factory.mktemp("fuzz")
-    env = {**clean_env(base), "GT_NO_TMUX": "1"}
-    source = base / "proj-src"
-    source.mkdir()
-    (source / "app.py").write_text("VALUE = 1\n")
-    for step in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "init"]):
-        subprocess.run(["git", *step], cwd=source, env=env, check=True, capture_output=True)
-    place: dict[str, Any] = {"base": base, "root": base / "town", "env": env, "ids": [],
-                             "tally": {}}
-    setup = [("gt", ["install", str(place["root"]), "--no-tmux"], base),
-             ("gt", ["rig", "add", "proj", str(source), "--prefix", "pj"], None),
-             ("gt", ["config", "agent", "set", "quiet", shutil.which("true") or "true",
-                     "--prompt", "none"], None),
-             ("gt", ["config", "default-agent", "quiet"], None)]
-    for prog, args, cwd in setup:
-        argv = [*PROGRAMS[prog], *args]
-        subprocess.run(argv, cwd=cwd or place["root"], env=env, check=True, capture_output=True)
-    for where, title in (("rig", "Rig work"), ("rig", "More rig work"), ("town", "Town work")):
-        created = run(place, "bd", ["create", title, "--json"], where)
-        place["ids"].append(json.loads(created.stdout)["id"])
-    convoy = run(place, "gt", ["convoy", "create", "Fuzz convoy", *place["ids"][:2], "--json"])
-    place["ids"].append(json.loads(convoy.stdout)["id"])
-    place["ids"] += [place["ids"][0][:5], place["ids"][0].upper()]
+def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTown]:
+    place = make_fuzz_town(tmp_path_factory.mktemp("fuzz"))
     yield place
     tally = place["tally"]
     print(f"\nfuzz: {tally.pop('examples', 0)} examples, {sum(tally.values())} invocations "
@@ -180,7 +113,7 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_random_invocations_never_crash_and_leave_every_ledger_verified(
-        town: dict[str, Any], data: st.DataObject) -> None:
+        town: FuzzTown, data: st.DataObject) -> None:
     steps = data.draw(st.lists(invocation(_pool(town)), min_size=1, max_size=4))
     town["tally"]["examples"] = town["tally"].get("examples", 0) + 1
     for prog, where, words in steps:

@@ -60,6 +60,20 @@ def check(town: FuzzTown, prog: str, words: Sequence[str | bytes],
         assert len(result.stderr.splitlines()) == 1, said
 
 
+def remember_ids(town: FuzzTown, result: subprocess.CompletedProcess[bytes]) -> None:
+    """Keep the ids a successful `--json` invocation printed (the last 20 of them), so later
+    examples work on beads the fuzzer made."""
+    try:
+        printed = json.loads(result.stdout) if result.returncode == 0 else None
+    except ValueError:
+        return
+    found = [printed] if isinstance(printed, dict) else printed \
+        if isinstance(printed, list) else []
+    fresh = [item["id"] for item in found if isinstance(item, dict)
+             and isinstance(item.get("id"), str) and item["id"] not in town["ids"]]
+    town["ids"] = [*town["ids"][:6], *(town["ids"][6:] + fresh)[-20:]]
+
+
 def ledgers(town: FuzzTown) -> list[Path]:
     root = town["root"]
     return [root, *(path.parent for path in sorted(root.glob("*/.repo.git")))]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -25,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz_helpers import FuzzTown, check, ledgers, make_fuzz_town, run, shown
+from tests.fuzz_helpers import FuzzTown, check, ledgers, make_fuzz_town, remember_ids, run, shown
 from tests.test_bad_input import COMMANDS
 
 EXAMPLES = int(os.environ.get("GT_FUZZ_EXAMPLES", "25"))
@@ -60,8 +61,34 @@ PLAIN = ["open", "closed", "in_progress", "bug", "task", "epic", "blocks", "pare
          "status", "label", "merge", "batch_size", "true"]
 
 
-def _pool(town: FuzzTown) -> list[str | bytes]:
-    return [*HOSTILE, *PLAIN, *town["ids"]]
+@dataclass(frozen=True)
+class Known:
+    """The n-th id the town knows when the invocation runs (those made by earlier examples
+    among them): drawn as a number, so what is drawn never depends on the town's state."""
+
+    n: int
+
+    def __repr__(self) -> str:
+        return f"<known id {self.n}>"
+
+
+Word = str | bytes | Known
+WORD: st.SearchStrategy[Word] = st.one_of(
+    st.sampled_from(HOSTILE), st.sampled_from(PLAIN), st.integers(0, 25).map(Known))
+
+
+def resolve(town: FuzzTown, words: list[Word]) -> list[str | bytes]:
+    ids = town["ids"]
+    return [ids[w.n % len(ids)] if isinstance(w, Known) else w for w in words]
+
+
+def _value(option: click.Option, word: st.SearchStrategy[Word]) -> st.SearchStrategy[Word]:
+    """A value for the option: any word, or one its type accepts."""
+    if isinstance(option.type, click.Choice):
+        return st.one_of(word, st.sampled_from([str(c) for c in option.type.choices]))
+    if isinstance(option.type, click.types.IntParamType | click.types.FloatParamType):
+        return st.one_of(word, st.integers(-5, 10**6).map(str))
+    return word
 
 
 def _parameters(prog: str, path: tuple[str, ...], command: click.Command
@@ -77,11 +104,11 @@ FUZZED = [(prog, path, *_parameters(prog, path, command)) for prog, path, comman
 
 
 @st.composite
-def invocation(draw: Any, pool: list[str | bytes]) -> tuple[str, str, list[str | bytes]]:
+def invocation(draw: Any, word: st.SearchStrategy[Word] = WORD
+               ) -> tuple[str, str, list[Word]]:
     """One command line: (program, where it runs, its words)."""
     prog, path, arguments, options = draw(st.sampled_from(FUZZED))
-    word = st.sampled_from(pool)
-    words: list[str | bytes] = [*path]
+    words: list[Word] = [*path]
     for argument in arguments:
         if argument.nargs == -1:
             words += draw(st.lists(word, min_size=int(argument.required), max_size=3))
@@ -90,8 +117,8 @@ def invocation(draw: Any, pool: list[str | bytes]) -> tuple[str, str, list[str |
     for option in draw(st.lists(st.sampled_from(options), max_size=3)) if options else []:
         words.append(option.opts[-1])
         if not option.is_flag:
-            words.append(draw(word))
-    if draw(st.integers(0, 3)) == 0:  # now and then, a word that is no option of it
+            words.append(draw(_value(option, word)))
+    if draw(st.integers(0, 5)) == 0:  # now and then, a word that is no option of it
         words.insert(draw(st.integers(len(path), len(words))), draw(st.sampled_from(HOSTILE)))
     if draw(st.booleans()):
         words.append("--json")
@@ -114,11 +141,14 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTown]:
 @given(data=st.data())
 def test_random_invocations_never_crash_and_leave_every_ledger_verified(
         town: FuzzTown, data: st.DataObject) -> None:
-    steps = data.draw(st.lists(invocation(_pool(town)), min_size=1, max_size=4))
+    steps = data.draw(st.lists(invocation(), min_size=1, max_size=4))
     town["tally"]["examples"] = town["tally"].get("examples", 0) + 1
-    for prog, where, words in steps:
-        check(town, prog, words, run(town, prog, words, where))
+    for prog, where, drawn in steps:
+        words = resolve(town, drawn)
+        result = run(town, prog, words, where)
+        check(town, prog, words, result)
+        remember_ids(town, result)
     for ledger in ledgers(town):
         verified = run(town, "bd", ["-C", str(ledger), "verify", "--json"])
         assert verified.returncode == 0, (ledger, verified.stdout, verified.stderr,
-                                          [(p, shown(w)) for p, _, w in steps])
+                                          [(p, shown(resolve(town, w))) for p, _, w in steps])

@@ -25,7 +25,7 @@ from beads.overlay import Overlay
 from beads.reader import Reader
 from beads.store import Intent, Store
 from beads.view import View
-from beads.writer import PlanFn, Writer
+from beads.writer import PlanFn, Summary, Writer
 
 
 class Ledger:
@@ -105,11 +105,11 @@ class Ledger:
 
     # ----------------------------------------------------------------- writes
 
-    def write_plan(self, summary: str, plan_fn: PlanFn, chunk: int = 0) -> Any:
+    def write_plan(self, summary: Summary, plan_fn: PlanFn, chunk: int = 0) -> Any:
         """Commit the events `plan_fn` plans against the tip (for batch writers like import)."""
         return self._write(summary, plan_fn, chunk=chunk)
 
-    def _write(self, summary: str, plan_fn: PlanFn, require_init: bool = True,
+    def _write(self, summary: Summary, plan_fn: PlanFn, require_init: bool = True,
                chunk: int = 0) -> Any:
         return self.writer.write(summary, plan_fn, require_init, chunk)[0]
 

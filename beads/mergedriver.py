@@ -22,7 +22,7 @@ import pygit2
 
 from beads import canonical, fold, gitdir, gitrun, replay, twins
 from beads.errors import InvalidInput
-from beads.sync import merge_config, merged_tree
+from beads.treemerge import merge_config, merged_tree
 
 ATTRIBUTES = ("issues/** merge=beads", "meta.json merge=beads", "config.json merge=beads")
 

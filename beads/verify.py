@@ -22,6 +22,7 @@ from beads import canonical, ledgerref, provenance, query, replay, treediff
 from beads.errors import StorageError
 from beads.events import one_line, parse_message
 from beads.ids import bead_path
+from beads.treemerge import merged_tree
 
 
 @dataclass
@@ -175,8 +176,6 @@ def verify_new(repo: pygit2.Repository, old: pygit2.Oid | None, new: pygit2.Oid)
     merge commit's tree must be the merge of its parents. By induction from a checked `old`,
     this proves what a full `verify` of `new` would, in time proportional to the new
     commits."""
-    from beads.sync import merged_tree
-
     report = Report()
     walker = repo.walk(new, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.REVERSE)
     if old is not None:
@@ -237,8 +236,6 @@ def _check_merge(repo: pygit2.Repository, commit: pygit2.Commit, previous: pygit
     """A merge commit's tree must be the deterministic merge of its parents, and the commits it
     brings in (the second parent's side) must each be right against their own parents; replay
     then goes on from it."""
-    from beads.sync import merged_tree
-
     side = verify_new(repo, commit.parents[0].id, commit.parents[1].id)
     report.commits += side.commits
     report.events += side.events

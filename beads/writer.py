@@ -33,6 +33,9 @@ from beads.store import Intent, Plan, Snapshot, Store, Written
 from beads.view import View
 
 PlanFn = Callable[[View], tuple[list[Intent], Any]]
+# A commit's summary, or what makes it from the plan's result (a plan that chooses what it
+# writes about, such as which agent takes a hook, names its choice).
+Summary = str | Callable[[Any], str]
 
 
 class Writer:
@@ -46,7 +49,7 @@ class Writer:
         self.actor = actor
         self.email = email
 
-    def write(self, summary: str, plan_fn: PlanFn, require_init: bool = True,
+    def write(self, summary: Summary, plan_fn: PlanFn, require_init: bool = True,
               chunk: int = 0) -> tuple[Any, dict[str, fold.Doc]]:
         """Plan, commit the committed beads' events, store the wisps' (see the module)."""
         stash: dict[str, Any] = {}
@@ -57,7 +60,8 @@ class Writer:
             stash["wisps"] = [i for i in intents if view.is_wisp(i.bead)]
             stash["lamport"] = snap.meta["lamport"]
             committed = [i for i in intents if not view.is_wisp(i.bead)]
-            return Plan(summary, committed, result, chunk)
+            return Plan(summary(result) if callable(summary) else summary, committed, result,
+                        chunk)
 
         def record(written: Written) -> None:
             self.reader.record_commit(str(written.parent) if written.parent else "",

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from beads import gitrun
+from beads.events import one_line
 from gt.errors import GtError
 
 # Identity for commits gt makes itself (town config, merges); agents commit as themselves.
@@ -37,11 +38,12 @@ def out(*args: str, cwd: Path | None = None) -> str:
 
 
 def commit_all(cwd: Path, message: str) -> bool:
-    """Stage everything and commit as gt; False when there was nothing to commit."""
+    """Stage everything and commit as gt, the message on one line (control characters
+    folded); False when there was nothing to commit."""
     git("add", "-A", cwd=cwd)
     if git("diff", "--cached", "--quiet", cwd=cwd, check=False).returncode == 0:
         return False
-    git("commit", "-q", "-m", message, cwd=cwd, env=GT_IDENTITY)
+    git("commit", "-q", "-m", one_line(message), cwd=cwd, env=GT_IDENTITY)
     return True
 
 

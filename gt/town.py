@@ -125,9 +125,14 @@ class Town:
     def rig_names(self) -> list[str]:
         return sorted(self.settings.rigs)
 
+    def routes(self) -> dict[str, str]:
+        """Bead-id prefix -> the ledger it routes to, relative to the town."""
+        path = self.root / ROUTES_FILE
+        return json.loads(path.read_text()) if path.exists() else {}
+
     def set_route(self, prefix: str, target: str | None) -> None:
         path = self.root / ROUTES_FILE
-        routes = json.loads(path.read_text()) if path.exists() else {}
+        routes = self.routes()
         if target is None:
             routes.pop(prefix, None)
         else:

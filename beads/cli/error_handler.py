@@ -64,14 +64,17 @@ def _printable(message: str, as_json: bool) -> str:
 
 
 def report(prog: str, message: str, code: str, as_json: bool, **extra: str) -> None:
-    """Write one error line to stderr: `<prog>: <message>`, or a JSON object."""
+    """Write one error line to stderr: `<prog>: <message>`, or a JSON object (in which DEL,
+    the C1 controls and U+2028/U+2029, which JSON leaves raw, are escaped too)."""
     import json
+    import re
 
     text = _printable(message, as_json)
     with contextlib.suppress(OSError):
         if as_json:
             payload = {"error": text, "code": code, **extra}
-            line = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            line = re.sub("[\x7f-\x9f\u2028\u2029]", lambda m: f"\\u{ord(m.group()):04x}",
+                          json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
             sys.stderr.buffer.write(line.encode("utf-8", "backslashreplace") + b"\n")
         else:
             sys.stderr.write(f"{prog}: {text}\n")

@@ -27,7 +27,7 @@ from gt.agents import homed_here
 from gt.errors import GtError
 from gt.reactor import handlers, patrols
 from gt.reactor.lock import lock_path, running_pid
-from gt.reactor.scan import LedgerRef, batch_size, commits_since, ledgers, tip
+from gt.reactor.scan import LedgerRef, Tips, batch_size, commits_since, ledgers
 from gt.reactor.state import State
 from gt.supervision.driver import Supervisor
 from gt.town import Town
@@ -67,6 +67,7 @@ class Reactor:
         self.last_mail_nudge: dict[str, float] = {}
         self.supervisor = Supervisor(town, log)
         self.next_stranded_check = time.monotonic() + stranded.CHECK_EVERY
+        self.tips = Tips(lambda line: self.log(f"{_stamp()} {line}"))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -144,9 +145,11 @@ class Reactor:
         moved: dict[str, str] = {}
         watching: list[patrols.Patrol] | None = None  # read once a scan, when needed
         for ledger in ledgers(self.town):
-            self._absorb(ledger)
             repo = self._repo(ledger)
-            head = tip(repo)
+            if not self.tips.usable(ledger, repo):
+                continue
+            self._absorb(ledger)
+            head = self.tips.read(ledger, repo)
             cursor = self.state.cursors.get(ledger.name)
             if head is None or head == cursor:
                 continue

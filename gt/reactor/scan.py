@@ -1,15 +1,22 @@
-"""Reading what happened: the town's ledgers, and the events committed since a cursor."""
+"""Reading what happened: the town's ledgers, and the events committed since a cursor.
+
+A ledger's tip is read through `beads.ledgerref`, so a ledger ref that names no commit is
+`BrokenLedgerRef`, never a tree walked as history; the reactor skips that ledger and says so
+once (`Tips`), and goes on with the others.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pygit2
 
+from beads import ledgerref
 from beads.events import Event, parse_message
-from beads.gitdir import BEADS_REF
+from beads.ledgerref import BrokenLedgerRef
 from gt.rig import rigs
 from gt.town import Town
 
@@ -29,10 +36,37 @@ def ledgers(town: Town) -> list[LedgerRef]:
 
 
 def tip(repo: pygit2.Repository) -> str | None:
-    try:
-        return str(repo.references[BEADS_REF].target)
-    except KeyError:
-        return None
+    """The ledger's tip commit; None without a ledger ref; `BrokenLedgerRef` when the ref
+    names anything but a commit."""
+    head = ledgerref.tip(repo)
+    return str(head) if head is not None else None
+
+
+@dataclass
+class Tips:
+    """The tips the reactor reads. A ledger whose ref is broken is not scanned, and is
+    reported in one line through `log`, again only when what is wrong changes, and once more
+    when it is mended; the other ledgers go on."""
+
+    log: Callable[[str], None]
+    broken: dict[str, str] = field(default_factory=dict)
+
+    def usable(self, ledger: LedgerRef, repo: pygit2.Repository) -> bool:
+        """Whether the ledger can be scanned: its ref is absent or names a commit."""
+        try:
+            tip(repo)
+        except BrokenLedgerRef as exc:
+            if self.broken.get(ledger.name) != exc.message:
+                self.broken[ledger.name] = exc.message
+                self.log(f"[{ledger.name}] skipped: {exc.message}")
+            return False
+        if self.broken.pop(ledger.name, None) is not None:
+            self.log(f"[{ledger.name}] the ledger ref names a commit again: scanning it")
+        return True
+
+    def read(self, ledger: LedgerRef, repo: pygit2.Repository) -> str | None:
+        """The ledger's tip; None when it has none or its ref is broken."""
+        return tip(repo) if self.usable(ledger, repo) else None
 
 
 def commits_since(repo: pygit2.Repository, cursor: str | None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pygit2
 
+from beads.events import one_line
 from gt.errors import GtError
 from gt.git import GT_IDENTITY, git, out
 from gt.rig import Rig
@@ -43,10 +44,13 @@ def _merge_tree(rig: Rig, *args: str) -> tuple[str | None, list[str]]:
 
 
 def merge_commit(rig: Rig, base: str, request: str, message: str) -> Merged:
+    """One merge commit (base, request) whose message is `message` on one line: it names a
+    bead's title, which is data, so its control characters are folded to spaces."""
     tree, conflicts = _merge_tree(rig, base, request)
     if tree is None:
         return Merged(None, conflicts)
-    commit = out("commit-tree", tree, "-p", base, "-p", request, "-m", message, cwd=rig.repo)
+    commit = out("commit-tree", tree, "-p", base, "-p", request, "-m", one_line(message),
+                 cwd=rig.repo)
     return Merged(commit)
 
 

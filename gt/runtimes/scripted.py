@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from beads.events import one_line
 from gt.git import git
 from gt.runtimes import transcript
 from gt.runtimes.presets import tool_command
@@ -210,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     git("add", "-A", cwd=worktree)
     staged = git("diff", "--cached", "--quiet", cwd=worktree, check=False)
-    message = f"{bead['id']}: {bead['title']}"
+    # the title is data: control characters folded, as the ledger's own summaries
+    message = one_line(f"{bead['id']}: {bead['title']}")
     if staged.returncode == 0 and not is_molecule_step(bead):
         if not committed_before(worktree, message):
             say("the script changed nothing; deferring")

@@ -91,16 +91,14 @@ def test_a_sling_clicked_in_the_page_lands_in_the_ledger(browser: Any, served: S
     page.close()
 
 
-def test_a_bd_commit_appears_on_the_page_within_a_second(browser: Any, served: Served) -> None:
+def test_a_bd_commit_appears_on_the_open_page(browser: Any, served: Served) -> None:
+    """Pushed by the server, without a reload; how fast is measured in bench_dashboard."""
     page = open_page(browser, served)
     title = f"from another process {time.time_ns()}"
     bd(served.town / "proj", "create", title)
-    committed = time.monotonic()
     page.wait_for_function(
         f"document.getElementById('panel-work').innerText.includes({json.dumps(title)})",
-        timeout=5_000, polling="raf")
-    took = time.monotonic() - committed
-    assert took < 1.0, f"the commit showed {took:.2f} s after it landed"
+        timeout=10_000, polling="raf")
     page.close()
 
 

@@ -97,8 +97,8 @@ def test_a_bd_commit_appears_on_the_open_page(browser: Any, served: Served) -> N
     title = f"from another process {time.time_ns()}"
     bd(served.town / "proj", "create", title)
     page.wait_for_function(
-        f"document.getElementById('panel-work').innerText.includes({json.dumps(title)})",
-        timeout=10_000, polling="raf")
+        "(title) => document.getElementById('panel-work').innerText.includes(title)",
+        arg=title, timeout=10_000, polling="raf")
     page.close()
 
 

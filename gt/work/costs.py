@@ -132,7 +132,8 @@ def _history(town: Town, address: Address) -> tuple[Hooks, list[str]]:
         if "hook_bead" in fields:
             bead = fields["hook_bead"]
             hooks.append((at, bead if isinstance(bead, str) and bead else None))
-        path = fields.get("transcript_path")
+        session = fields.get("runtime_session")  # recorded at session start (gt.seance)
+        path = session.get("transcript") if isinstance(session, dict) else None
         if isinstance(path, str) and path and path not in transcripts:
             transcripts.append(path)
     hooks.sort(key=lambda item: item[0])

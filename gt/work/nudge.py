@@ -81,6 +81,8 @@ def deliver_next(town: Town, address: Address) -> str:
     "busy" (left queued), or "none" (nothing waits)."""
     path, lock = _queue(town, address)
     sessions = town.backend()
+    import filelock  # loaded only when delivering (see _queue)
+
     with filelock.FileLock(str(path) + ".deliver", timeout=DELIVER_WAIT):
         with lock:
             items = _read(path)

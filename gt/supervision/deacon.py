@@ -21,7 +21,7 @@ from pathlib import Path
 from gt import launch
 from gt.agents import Address, ensure_agent
 from gt.reactor.lock import running_pid
-from gt.rig import rigs
+from gt.rig import rigs_readable
 from gt.supervision.judge import Verdict
 from gt.supervision.record import record
 from gt.town import Town
@@ -84,7 +84,7 @@ def check(town: Town) -> list[str]:
         _note(town, "the reactor", {"lock_held": False, "session_live": False})
         launch.start_reactor(town)
         done.append("reactor: not running; started")
-    for rig in rigs(town):
+    for rig in rigs_readable(town):  # a Refinery cannot drain a broken ledger
         session = Address("refinery", rig.name).session
         if not town.backend().is_live(session):
             _note(town, f"{rig.name}/refinery", {"session_live": False})

@@ -165,3 +165,14 @@ def test_queued_work_whose_dispatch_fails_stays_queued(town: Path) -> None:
     assert shown["status"] == "open" and not shown.get("assignee")
     assert "queued" in shown["labels"]
     verified(town)
+
+
+def test_a_formula_slung_where_work_must_wait_is_refused_and_nothing_is_poured(
+        town: Path) -> None:
+    gt(town, "rig", "config", "proj", "max_polecats", "1")
+    gt(town, "sling", new_bead(town, "Busy"), "proj", "--no-convoy", "--agent", QUIET)
+    bead = new_bead(town)
+    before = beads_state(town)
+    failed_once(gt(town, "sling", "polecat-work", "proj", "--on", bead, "--agent", QUIET,
+                   check=False), "the queue holds beads, not formulas")
+    assert beads_state(town) == before

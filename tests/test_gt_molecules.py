@@ -377,3 +377,32 @@ def test_formula_list_show_run_search_the_rig_then_the_town(town: Path) -> None:
     missing = gt(town, "formula", "show", "nothing-here", check=False)
     assert missing.returncode == 1 and "formula 'nothing-here' not found" in missing.stderr
     gt(town, "session", "stop", "proj/polecats/nux")
+
+
+def test_done_refuses_while_steps_are_open_and_force_closes_them_as_skipped(
+        town: Path) -> None:
+    idle_runtime(town)
+    bead = new_bead(town, "Half a job")
+    gt(town, "sling", "polecat-work", "proj/polecats/nux", "--on", bead, "--agent", "idle",
+       "--no-convoy")
+    agent = ["--agent", "proj/polecats/nux"]
+    gt(town, "mol", "step", "done", *agent)
+    worktree = town / "proj" / "polecats" / "nux"
+    (worktree / "half.txt").write_text("half\n")
+    run(["git", "add", "half.txt"], worktree)
+    run(["git", "commit", "-qm", "half of it"], worktree)
+    refused = gt(worktree, "done", check=False)
+    assert refused.returncode == 1 and len(refused.stderr.splitlines()) == 1
+    assert f"{bead}: 4 of 5 molecule steps are not done (current: implement" in refused.stderr
+    assert show(town, bead)["status"] == "hooked"
+    finished = json.loads(gt(worktree, "done", "--force", "--json").stdout)
+    assert finished["skipped_steps"] == [f"{bead}.{n}" for n in range(2, 6)]
+    steps = [show(town, f"{bead}.{n}") for n in range(1, 6)]
+    assert all(s["status"] == "closed" for s in steps)
+    assert [s["close_reason"] for s in steps[1:]] == ["skipped: gt done --force"] * 4
+    assert show(town, bead)["mr_state"] == "pending"
+    # one commit: the request, the hook freed and the steps closed
+    [(_, events)] = [(s, e) for s, e in events_by_commit(town) if s.startswith(f"done {bead}")]
+    assert {e["bead"] for e in events} == {bead, "pj-proj-polecat-nux",
+                                           *(f"{bead}.{n}" for n in range(2, 6))}
+    gt(town, "session", "stop", "proj/polecats/nux")

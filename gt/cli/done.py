@@ -16,13 +16,15 @@ from gt.work import done as finishing
 @click.option("--status", default="completed", show_default=True,
               type=click.Choice(finishing.STATUSES))
 @click.option("--reason", help="Why (for escalated).")
+@click.option("--force", is_flag=True,
+              help="Finish with molecule steps still open: they are closed as skipped.")
 @json_option
 @handles_errors
-def done_cmd(status: str, reason: str | None) -> None:
+def done_cmd(status: str, reason: str | None, force: bool) -> None:
     """Finish your hooked work: make it a merge request (run in your worktree)."""
     town = ctx().town()
     agent = require_agent(town)
-    result = finishing.done(town, agent, status, reason)
+    result = finishing.done(town, agent, status, reason, force=force)
     show(result, lambda: echo(
         f"{result['bead']}: merge request {result['ref']} at {result['commit'][:10]} "
         f"({result['request']})" if status == "completed"

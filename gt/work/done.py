@@ -4,6 +4,11 @@ The request is the ref `refs/mr/<bead>` in the rig's shared repository, pointing
 branch tip (the same commit twice is one request; a newer commit supersedes the older). The
 bead records `mr_state: pending` and the commit; the agent's hook is cleared and its session
 ends, while its sandbox stays until the merge.
+
+Work that carries a molecule is finished only when its steps are: `gt done` refuses while
+steps are open, naming the current one. With `force` the open steps are closed as skipped in
+the same commit, so no step is left open and assigned once its work has gone (a step left so
+stays in `bd ready` for ever).
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from beads import Ledger
 from beads.model import now_iso
+from beads.mol import progress, record
 from gt.agents import Address
 from gt.errors import GtError
 from gt.git import git, out
@@ -37,7 +44,7 @@ def write_request(rig: Rig, bead_id: str, commit: str) -> str:
 
 
 def done(town: Town, address: Address, status: str = "completed", reason: str | None = None,
-         cwd: Path | None = None) -> dict[str, Any]:
+         cwd: Path | None = None, force: bool = False) -> dict[str, Any]:
     if status not in STATUSES:
         raise GtError(f"invalid status {status!r}: use {', '.join(STATUSES)}")
     if address.role != "polecat" or address.rig is None:
@@ -54,6 +61,7 @@ def done(town: Town, address: Address, status: str = "completed", reason: str | 
         raise GtError(f"nothing on {address}'s hook (did gt done already run?)")
     result: dict[str, Any] = {"bead": bead_id, "agent": str(address), "status": status}
     agent_changes: dict[str, Any] = {"hook_bead": None, "agent_state": "idle"}
+    skipped: list[str] = []
     if status == "completed":
         new = int(out("rev-list", "--count", f"{rig.branch}..HEAD", cwd=worktree))
         if new == 0:
@@ -61,6 +69,7 @@ def done(town: Town, address: Address, status: str = "completed", reason: str | 
                           "first (or use --status deferred or escalated)")
         if out("status", "--porcelain", "--untracked-files=no", cwd=worktree):
             raise GtError("uncommitted changes in the worktree: commit or discard them first")
+        skipped = open_steps(ledger, bead_id, force)
         commit = out("rev-parse", "HEAD", cwd=worktree)
         branch = out("branch", "--show-current", cwd=worktree)
         strategy = strategy_for(town, rig, bead_id)
@@ -83,8 +92,12 @@ def done(town: Town, address: Address, status: str = "completed", reason: str | 
         bead_changes = {"status": "open", "assignee": None}
     else:
         bead_changes = {"status": "blocked", "escalation": reason or "escalated by the agent"}
-    ledger.update_many(f"done {bead_id} ({status})",
-                       {bead_id: bead_changes, agent_id: agent_changes})
+    changes = {bead_id: bead_changes, agent_id: agent_changes}
+    if skipped:
+        result["skipped_steps"] = skipped
+        changes.update({step: {"status": "closed", "close_reason": "skipped: gt done --force"}
+                        for step in skipped})
+    ledger.update_many(f"done {bead_id} ({status})", changes)
     if status == "escalated":
         mail.send(town, str(address), "mayor", f"Escalation: {bead_id}",
                   reason or f"{address} escalated {bead_id}")
@@ -93,6 +106,24 @@ def done(town: Town, address: Address, status: str = "completed", reason: str | 
     if result.get("merged_commit"):
         convoy.land_ready(town, bead_id)
     return result
+
+
+def open_steps(ledger: Ledger, bead_id: str, force: bool) -> list[str]:
+    """The step beads of the molecule on `bead_id` still open: refused unless `force` (then
+    they are the steps to close as skipped). Empty for work without an active molecule."""
+    doc = ledger.get(bead_id)
+    if record.info_of(doc) is None:
+        return []
+    molecule = record.from_root(ledger.db(), doc)
+    if molecule.state != record.ACTIVE or progress.complete(molecule):
+        return []
+    finished, total = progress.counts(molecule)
+    if not force:
+        current = progress.current(molecule)
+        where = f" (current: {current.id}, `gt mol step done` when it is)" if current else ""
+        raise GtError(f"{bead_id}: {total - finished} of {total} molecule steps are not done"
+                      f"{where}; finish them, or `gt done --force` to close them as skipped")
+    return [step.bead for step in molecule.steps if step.bead and not step.done]
 
 
 def strategy_for(town: Town, rig: Rig, bead_id: str) -> str:

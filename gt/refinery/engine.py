@@ -116,12 +116,25 @@ class Refinery:
         return git("merge-base", "--is-ancestor", request.commit, self.rig.branch,
                    cwd=self.rig.repo, check=False).returncode == 0
 
+    def _recorded_already(self, request: Request) -> bool:
+        """A request whose merge the ledger records already (a Refinery killed between
+        recording it and dropping its ref): only its ref is left to drop."""
+        try:
+            bead = self.rig.ledger().get(request.bead)
+        except BeadsError:
+            return False
+        return bead.get("mr_state") == "merged" and bead["status"] == "closed" \
+            and self._landed_already(request)
+
     def process(self, batch: list[Request]) -> list[Outcome]:
         """Take one batch from the head of the queue; returns what became of its requests
         (requests left for a later batch have no outcome yet)."""
         done: list[Outcome] = []
         valid = []
         for request in batch:
+            if self._recorded_already(request):
+                outcomes.drop_ref(self.rig, request)
+                continue
             problem = self._validate(request)
             if problem:
                 done.append(outcomes.invalid(self.rig, request, problem))

@@ -1,7 +1,10 @@
 """Recording what became of merge requests, in the rig's ledger, and acting on it.
 
-merged: the request ref is deleted, the bead closed with the commit, the polecat's sandbox
-removed and convoys checked; a batch lands in one ledger commit. rejected: the gate output's
+merged: the bead closed with the commit, then the request ref deleted, the polecat's sandbox
+removed and convoys checked; a batch lands in one ledger commit. The ledger is written before
+a ref is dropped (here as for rejections and conflicts): a Refinery killed in between leaves
+the request queued, and the next one finds it landed or recorded already, never a request
+gone with nothing recorded. rejected: the gate output's
 tail becomes a comment and the bead goes back to open, with a rejection count, and the Mayor
 gets mail. conflict: a new bead to resolve it is slung back to the same polecat; after five
 conflicts the Mayor is asked instead. invalid: the ref is dropped with the reason.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from beads.errors import BeadsError
@@ -61,13 +65,15 @@ def _polecat_of(bead: dict[str, Any]) -> Address | None:
     return address if address.role == "polecat" else None
 
 
-def _release_polecat(rig: Rig, bead: dict[str, Any], changes: dict[str, dict[str, Any]]) -> None:
+def _release_polecat(rig: Rig, bead: dict[str, Any],
+                     changes: dict[str, dict[str, Any]]) -> Path | None:
+    """The polecat made idle in `changes`; returns its sandbox, to remove once recorded."""
     address = _polecat_of(bead)
     if address is None:
-        return
+        return None
     agent_id = address.bead_id(rig.prefix)
     changes[agent_id] = {"agent_state": "idle", "hook_bead": None}
-    rig.remove_worktree(rig.polecat_dir(str(address.name)))
+    return rig.polecat_dir(str(address.name))
 
 
 def merged(rig: Rig, landed: list[tuple[Request, dict[str, Any], str]],
@@ -76,8 +82,8 @@ def merged(rig: Rig, landed: list[tuple[Request, dict[str, Any], str]],
     `pushed` says what became of publishing it to the rig's origin."""
     changes: dict[str, dict[str, Any]] = {}
     outcomes = []
+    sandboxes = []
     for request, bead, commit in landed:
-        drop_ref(rig, request)
         reason = f"merged to {rig.branch} as {commit[:10]}"
         closing = {"status": "closed", "close_reason": reason, "mr_state": "merged",
                    "merged_commit": commit, "mr_push": pushed}
@@ -85,10 +91,15 @@ def merged(rig: Rig, landed: list[tuple[Request, dict[str, Any], str]],
         original = (bead.get("metadata") or {}).get("resolves")
         if original:
             changes[original] = dict(closing)
-        _release_polecat(rig, bead, changes)
+        sandboxes.append(_release_polecat(rig, bead, changes))
         outcomes.append(Outcome(request.bead, "merged", reason, commit))
     names = ", ".join(r.bead for r, _b, _c in landed)
     rig.ledger(f"{rig.name}/refinery").update_many(f"merge {names} into {rig.branch}", changes)
+    for request, _bead, _commit in landed:
+        drop_ref(rig, request)
+    for sandbox in sandboxes:
+        if sandbox is not None:
+            rig.remove_worktree(sandbox)
     for bead_id in changes:
         if not bead_id.startswith(f"{rig.prefix}-{rig.name}-"):
             convoy.land_ready(rig.town, bead_id)
@@ -97,13 +108,15 @@ def merged(rig: Rig, landed: list[tuple[Request, dict[str, Any], str]],
 
 def rejected(rig: Rig, request: Request, bead: dict[str, Any],
             failed: gate_runner.GateResult) -> Outcome:
-    drop_ref(rig, request)
     ledger = rig.ledger(f"{rig.name}/refinery")
     changes: dict[str, dict[str, Any]] = {request.bead: {
         "status": "open", "assignee": None, "mr_state": "rejected",
         "rejections": int(bead.get("rejections") or 0) + 1}}
-    _release_polecat(rig, bead, changes)
+    sandbox = _release_polecat(rig, bead, changes)
     ledger.update_many(f"reject {request.bead}: {failed.reason}", changes)
+    drop_ref(rig, request)
+    if sandbox is not None:
+        rig.remove_worktree(sandbox)
     ledger.comment(request.bead, f"Refinery rejected {request.commit[:10]}: {failed.reason}\n"
                                  f"{failed.tail}")
     mail.send(rig.town, f"{rig.name}/refinery", "mayor", f"Rejected {request.bead}",
@@ -112,7 +125,6 @@ def rejected(rig: Rig, request: Request, bead: dict[str, Any],
 
 
 def conflict(rig: Rig, request: Request, bead: dict[str, Any], files: list[str]) -> Outcome:
-    drop_ref(rig, request)
     ledger = rig.ledger(f"{rig.name}/refinery")
     original = (bead.get("metadata") or {}).get("resolves") or request.bead
     tries = int(ledger.get(original).get("conflicts") or 0) + 1
@@ -122,6 +134,7 @@ def conflict(rig: Rig, request: Request, bead: dict[str, Any], files: list[str])
     if address is not None:
         changes[address.bead_id(rig.prefix)] = {"agent_state": "idle", "hook_bead": None}
     ledger.update_many(f"conflict merging {request.bead}", changes)
+    drop_ref(rig, request)
     where = ", ".join(files)
     if tries > MAX_CONFLICTS:
         mail.send(rig.town, f"{rig.name}/refinery", "mayor", f"Conflict: {original}",

@@ -332,3 +332,22 @@ def test_a_request_left_behind_after_its_merge_was_recorded_is_dropped_as_merged
     assert requests(rig) == []
     merges = run(["git", "log", "--format=%s", "--first-parent", "main"], rig.repo).stdout
     assert merges.count(f"Merge {bead}") == 1
+
+
+def test_a_request_is_merged_only_once_the_ledger_records_it(tmp_path: Path) -> None:
+    """`gt done` points the ref, then records the request. Merged in between, the polecat
+    was released before its own record landed, which then cleared the hook of the work the
+    queue had slung to it meanwhile (the chaos run's stuck bead)."""
+    rig = make_rig(tmp_path)
+    bead = request(rig, "recorded", {"a.txt": "ok\n"})
+    commit = Ledger(rig.repo).get(bead)["mr_commit"]
+    rig.ledger("worker").update_many("not recorded yet", {bead: {"mr_state": None}})
+    gt(rig.town.root, "rig", "config", "proj", "gates.test", "true")
+    gt(rig.town.root, "refinery", "run", "proj", "--once")
+    assert [r.bead for r in requests(rig)] == [bead]
+    assert Ledger(rig.repo).get(bead)["status"] != "closed"
+    rig.ledger("worker").update_many("recorded", {bead: {"mr_state": "pending",
+                                                         "mr_commit": commit}})
+    gt(rig.town.root, "refinery", "run", "proj", "--once")
+    assert Ledger(rig.repo).get(bead)["mr_state"] == "merged"
+    assert requests(rig) == []

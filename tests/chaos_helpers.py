@@ -520,7 +520,7 @@ class ChaosRun:
                 else None
             if successor is not None:
                 latencies.append(successor - fault.at)
-        escalations = Town(self.root).ledger().list(Filters(labels=["escalation"]),
+        escalations = Town(self.root).ledger().list(Filters(labels_all=["escalation"]),
                                                     limit=None)
         elapsed = max(self.landed_at - self.slung_at, 1e-9)
         return {

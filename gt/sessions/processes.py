@@ -9,6 +9,8 @@ With an `exit_poke` file, the command runs under a fixed `/bin/sh` wrapper (the 
 file and the argv are its positional parameters, never parsed) that waits for it and appends
 `process-exited <name>` to that file when it ends, however it ends: the reactor watches the
 file, so the Witness sees the death at once, as tmux's `session-closed` hook makes it for tmux.
+A session the backend's exit watch names (`ExitWatch`: the reactor's and the Deacon's) then
+runs the watch's command too, detached: a fixed argv of gt's own, quoted into the wrapper.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Recording what became of merge requests, in the rig's ledger, and acting on it.
 
-merged: the bead closed with the commit, then the request ref deleted, the polecat's sandbox
-removed and convoys checked; a batch lands in one ledger commit. The ledger is written before
+merged: the polecat's sandbox removed, the bead closed with the commit, then the request ref
+deleted and convoys checked; a batch lands in one ledger commit. The ledger is written before
 a ref is dropped (here as for rejections and conflicts): a Refinery killed in between leaves
 the request queued, and the next one finds it landed or recorded already, never a request
-gone with nothing recorded. rejected: the gate output's
+gone with nothing recorded. A sandbox is removed before its polecat is recorded idle: an
+idle polecat may be slung new work in a new sandbox at once. rejected: the gate output's
 tail becomes a comment and the bead goes back to open, with a rejection count, and the Mayor
 gets mail. conflict: a new bead to resolve it is slung back to the same polecat; after five
 conflicts the Mayor is asked instead. invalid: the ref is dropped with the reason.
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from beads.errors import BeadsError
@@ -65,15 +65,15 @@ def _polecat_of(bead: dict[str, Any]) -> Address | None:
     return address if address.role == "polecat" else None
 
 
-def _release_polecat(rig: Rig, bead: dict[str, Any],
-                     changes: dict[str, dict[str, Any]]) -> Path | None:
-    """The polecat made idle in `changes`; returns its sandbox, to remove once recorded."""
+def _release_polecat(rig: Rig, bead: dict[str, Any], changes: dict[str, dict[str, Any]]) -> None:
+    """Remove the polecat's sandbox and make it idle in `changes`: the sandbox goes first,
+    since an idle polecat may be slung new work (and a new sandbox) at once."""
     address = _polecat_of(bead)
     if address is None:
-        return None
+        return
     agent_id = address.bead_id(rig.prefix)
     changes[agent_id] = {"agent_state": "idle", "hook_bead": None}
-    return rig.polecat_dir(str(address.name))
+    rig.remove_worktree(rig.polecat_dir(str(address.name)))
 
 
 def merged(rig: Rig, landed: list[tuple[Request, dict[str, Any], str]],
@@ -82,7 +82,6 @@ def merged(rig: Rig, landed: list[tuple[Request, dict[str, Any], str]],
     `pushed` says what became of publishing it to the rig's origin."""
     changes: dict[str, dict[str, Any]] = {}
     outcomes = []
-    sandboxes = []
     for request, bead, commit in landed:
         reason = f"merged to {rig.branch} as {commit[:10]}"
         closing = {"status": "closed", "close_reason": reason, "mr_state": "merged",
@@ -91,15 +90,12 @@ def merged(rig: Rig, landed: list[tuple[Request, dict[str, Any], str]],
         original = (bead.get("metadata") or {}).get("resolves")
         if original:
             changes[original] = dict(closing)
-        sandboxes.append(_release_polecat(rig, bead, changes))
+        _release_polecat(rig, bead, changes)
         outcomes.append(Outcome(request.bead, "merged", reason, commit))
     names = ", ".join(r.bead for r, _b, _c in landed)
     rig.ledger(f"{rig.name}/refinery").update_many(f"merge {names} into {rig.branch}", changes)
     for request, _bead, _commit in landed:
         drop_ref(rig, request)
-    for sandbox in sandboxes:
-        if sandbox is not None:
-            rig.remove_worktree(sandbox)
     for bead_id in changes:
         if not bead_id.startswith(f"{rig.prefix}-{rig.name}-"):
             convoy.land_ready(rig.town, bead_id)
@@ -112,11 +108,9 @@ def rejected(rig: Rig, request: Request, bead: dict[str, Any],
     changes: dict[str, dict[str, Any]] = {request.bead: {
         "status": "open", "assignee": None, "mr_state": "rejected",
         "rejections": int(bead.get("rejections") or 0) + 1}}
-    sandbox = _release_polecat(rig, bead, changes)
+    _release_polecat(rig, bead, changes)
     ledger.update_many(f"reject {request.bead}: {failed.reason}", changes)
     drop_ref(rig, request)
-    if sandbox is not None:
-        rig.remove_worktree(sandbox)
     ledger.comment(request.bead, f"Refinery rejected {request.commit[:10]}: {failed.reason}\n"
                                  f"{failed.tail}")
     mail.send(rig.town, f"{rig.name}/refinery", "mayor", f"Rejected {request.bead}",

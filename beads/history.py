@@ -3,40 +3,29 @@ was at a commit or a date (`bd show --as-of`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pygit2
 
 from beads.cache import public_view
 from beads.errors import NotFound, NotInitialized
 from beads.events import parse_message
-from beads.ids import check_id
 from beads.model import parse_time
-
-if TYPE_CHECKING:
-    from beads.ledger import Ledger
+from beads.store import Store
 
 
-def _bead_id(ledger: Ledger, partial: str) -> str:
-    """The id a partial resolves to now, or the id itself (a deleted bead has a past too)."""
-    try:
-        return ledger.resolve(partial)
-    except NotFound:
-        return check_id(partial)
-
-
-def commit_at(ledger: Ledger, as_of: str) -> pygit2.Commit:
+def commit_at(store: Store, as_of: str) -> pygit2.Commit:
     """The commit `as_of` names (any commit-ish), or the newest on the first-parent chain
     made at or before `as_of` read as a date."""
-    tip = ledger.store.tip()
+    tip = store.tip()
     if tip is None:
         raise NotInitialized("no ledger here")
     try:
-        return ledger.repo.revparse_single(as_of).peel(pygit2.Commit)
+        return store.repo.revparse_single(as_of).peel(pygit2.Commit)
     except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
         pass
     when = parse_time(as_of, "--as-of").timestamp()
-    commit = ledger.repo[tip]
+    commit = store.repo[tip]
     while commit.commit_time > when:
         if not commit.parents:
             raise NotFound(f"the ledger has no commit as old as {as_of}")
@@ -44,10 +33,9 @@ def commit_at(ledger: Ledger, as_of: str) -> pygit2.Commit:
     return commit
 
 
-def show_as_of(ledger: Ledger, partial: str, as_of: str) -> dict[str, Any]:
-    commit = commit_at(ledger, as_of)
-    bead_id = _bead_id(ledger, partial)
-    doc = ledger.store.snapshot(commit.id).doc(bead_id)
+def show_as_of(store: Store, bead_id: str, as_of: str) -> dict[str, Any]:
+    commit = commit_at(store, as_of)
+    doc = store.snapshot(commit.id).doc(bead_id)
     if doc is None or doc.get("deleted"):
         raise NotFound(f"no bead {bead_id!r} as of {as_of} (commit {str(commit.id)[:10]})")
     bead = public_view(doc)
@@ -55,13 +43,12 @@ def show_as_of(ledger: Ledger, partial: str, as_of: str) -> dict[str, Any]:
     return bead
 
 
-def bead_history(ledger: Ledger, partial: str) -> list[dict[str, Any]]:
+def bead_history(store: Store, bead_id: str) -> list[dict[str, Any]]:
     """Every event about the bead, oldest first, with the commit that recorded it."""
-    bead_id = _bead_id(ledger, partial)
-    tip = ledger.store.tip()
+    tip = store.tip()
     out: list[dict[str, Any]] = []
     if tip is not None:
-        walk = ledger.repo.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL
+        walk = store.repo.walk(tip, pygit2.enums.SortMode.TOPOLOGICAL
                                 | pygit2.enums.SortMode.REVERSE)
         for commit in walk:
             out += [{"commit": str(commit.id), "author": commit.author.name,

@@ -15,12 +15,12 @@ from typing import Any
 
 import pygit2
 
-from beads import canonical, creation, gitdir, guards, history, mergedriver, query, wisps
+from beads import canonical, creation, gitdir, guards, history, mergedriver, query
 from beads.cache import public_view
 from beads.creation import NewBead
 from beads.errors import InvalidInput, NotFound
 from beads.identity import resolve_actor
-from beads.ids import check_prefix
+from beads.ids import check_id, check_prefix
 from beads.overlay import Overlay
 from beads.reader import Reader
 from beads.store import Intent, Store
@@ -83,7 +83,7 @@ class Ledger:
     def show(self, partial: str, as_of: str | None = None) -> dict[str, Any]:
         """A bead with its dependents and comments; `as_of` a commit-ish or a date."""
         if as_of is not None:
-            return history.show_as_of(self, partial, as_of)
+            return history.show_as_of(self.store, self._past_id(partial), as_of)
         return query.details(self.db(), partial)
 
     def list(self, filters: query.Filters | None = None, sort: str = "priority",
@@ -101,7 +101,14 @@ class Ledger:
 
     def history(self, partial: str) -> list[dict[str, Any]]:
         """Every event about the bead, oldest first, with the commit that recorded it."""
-        return history.bead_history(self, partial)
+        return history.bead_history(self.store, self._past_id(partial))
+
+    def _past_id(self, partial: str) -> str:
+        """The id a partial resolves to now, or the id itself (a deleted bead has a past)."""
+        try:
+            return self.resolve(partial)
+        except NotFound:
+            return check_id(partial)
 
     # ----------------------------------------------------------------- writes
 
@@ -370,20 +377,11 @@ class Ledger:
     def config(self) -> dict[str, Any]:
         return dict(self.store.snapshot().config["values"])
 
-    # wisps -------------------------------------------------------------------
+    # wisps (operations on them as a whole live in `beads.wisps`) ---------------
 
     def wisp_ids(self) -> list[str]:
         """Ids in the overlay (readable or not) that are not committed beads."""
-        return wisps.wisp_ids(self)
-
-    def burn(self, partials: Iterable[str]) -> list[str]:
-        """Forget wisps for good: nothing about them was ever committed."""
-        return wisps.burn(self, partials)
-
-    def promote(self, partial: str) -> dict[str, Any]:
-        """Commit a wisp as a durable bead with the same id, then drop it from the overlay."""
-        return wisps.promote(self, partial)
-
-    def squash(self, partial: str, title: str | None = None) -> dict[str, Any]:
-        """Commit one digest bead for a wisp and its wisp descendants, then burn them all."""
-        return wisps.squash(self, partial, title)
+        snap = self.store.snapshot()
+        ids = {path.rsplit("/", 1)[-1].removesuffix(".json")
+               for path, _ in self.overlay.entries()}
+        return sorted(i for i in ids if snap.doc(i) is None)

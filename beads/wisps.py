@@ -8,28 +8,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from beads import query
 from beads.creation import NewBead
 from beads.errors import InvalidInput
+from beads.ledger import Ledger
 from beads.store import Intent
 from beads.view import View
-
-if TYPE_CHECKING:
-    from beads.ledger import Ledger
-
-
-def wisp_ids(ledger: Ledger) -> list[str]:
-    """Ids in the overlay (readable or not) that are not committed beads."""
-    snap = ledger.store.snapshot()
-    ids = {path.rsplit("/", 1)[-1].removesuffix(".json") for path, _ in ledger.overlay.entries()}
-    return sorted(i for i in ids if snap.doc(i) is None)
 
 
 def burn(ledger: Ledger, partials: Iterable[str]) -> list[str]:
     """Forget wisps for good: nothing about them was ever committed."""
-    wisps = set(wisp_ids(ledger))
+    wisps = set(ledger.wisp_ids())
     ids = [p if p in wisps else ledger.resolve(p) for p in partials]
     for bead_id in ids:
         if bead_id not in wisps:
@@ -41,7 +32,7 @@ def burn(ledger: Ledger, partials: Iterable[str]) -> list[str]:
 def promote(ledger: Ledger, partial: str) -> dict[str, Any]:
     """Commit a wisp as a durable bead with the same id, then drop it from the overlay."""
     bead_id = ledger.resolve(partial)
-    if bead_id not in wisp_ids(ledger):
+    if bead_id not in ledger.wisp_ids():
         raise InvalidInput(f"{bead_id} is not a wisp")
     wisp = ledger.overlay.get(bead_id) or {}
 
@@ -57,7 +48,7 @@ def promote(ledger: Ledger, partial: str) -> dict[str, Any]:
 def squash(ledger: Ledger, partial: str, title: str | None = None) -> dict[str, Any]:
     """Commit one digest bead for a wisp and its wisp descendants, then burn them all."""
     root = ledger.resolve(partial)
-    wisps = wisp_ids(ledger)
+    wisps = ledger.wisp_ids()
     if root not in wisps:
         raise InvalidInput(f"{root} is not a wisp")
     db = ledger.db()

@@ -14,6 +14,10 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pygit2
+
+from beads import ledgerref
+from beads.ledgerref import BrokenLedgerRef
 from gt.agents import NAME_RE, Address, ensure_agent
 from gt.errors import GtError
 from gt.git import git, out
@@ -54,6 +58,14 @@ class Rig:
 
     def ledger(self, actor: str | None = None) -> Ledger:
         return self.town.open_ledger(self.repo, actor)
+
+    def ledger_sound(self) -> bool:
+        """Whether the rig's ledger ref is absent or names a commit (`beads.ledgerref`)."""
+        try:
+            ledgerref.tip(pygit2.Repository(str(self.repo)))
+        except (BrokenLedgerRef, pygit2.GitError):
+            return False
+        return True
 
     def gates(self) -> dict[str, str]:
         return dict(self.settings.gates)
@@ -109,3 +121,10 @@ def rigs(town: Town, everywhere: bool = False) -> list[Rig]:
     on another machine is cloned here by `gt sync`)."""
     return [rig for rig in (Rig(town, name) for name in town.rig_names())
             if everywhere or rig.present]
+
+
+def rigs_readable(town: Town) -> list[Rig]:
+    """The rigs cloned here whose ledger ref is sound. The passes over every rig's ledger
+    (supervision, the queue, capacity) read these, so one broken ledger, which the reactor
+    reports (`gt.reactor.scan.Tips`), does not stop the others'."""
+    return [rig for rig in rigs(town) if rig.ledger_sound()]

@@ -37,12 +37,13 @@ LONG_RUN = "GT_FUZZ_EXAMPLES" in os.environ  # `./tasks fuzz`: random, and no sh
 SKIPPED = {
     ("gt", "demo"), ("gt", "install"), ("gt", "up"), ("gt", "reactor", "run"),
     ("gt", "reactor", "start"), ("gt", "refinery", "run"), ("gt", "refinery", "start"),
-    ("gt", "mayor", "attach"), ("gt", "rig", "remove"),
+    ("gt", "mayor", "attach"), ("gt", "rig", "remove"), ("gt", "dashboard"),
+    ("gt", "deacon", "run"), ("gt", "session", "attach"),
 }
 # Options that write where they are told (a path outside the town as root is no test
 # scratch) or wait forever.
 SKIPPED_OPTIONS = {("bd", "export", "--output"), ("gt", "hooks", "--remote"),
-                   ("gt", "feed", "--follow")}
+                   ("gt", "feed", "--follow"), ("gt", "status", "--watch")}
 
 HOSTILE: list[str | bytes] = [
     b"\xff\xfe", b"caf\xe9", b"\x80abc", b"ok\xc3(",

@@ -97,10 +97,11 @@ def test_sling_onto_a_bead_is_one_commit_and_prime_shows_the_checklist(town: Pat
              "proj/polecats/nux"]
     assert len(sling) == 1, "the pour and the hook are one commit"
     events = sling[0][1]
-    created = [e["bead"] for e in events if e["op"] == "create"]
-    assert created == [f"{bead}.{n}" for n in range(1, 6)]
-    assert all(e["data"]["fields"]["assignee"] == "proj/polecats/nux" for e in events
-               if e["op"] == "create")
+    # the new polecat's agent bead is made in that commit too, then the steps, given to it
+    creates = [e for e in events if e["op"] == "create"]
+    assert creates[0]["bead"] == "pj-proj-polecat-nux"
+    assert [e["bead"] for e in creates[1:]] == [f"{bead}.{n}" for n in range(1, 6)]
+    assert all(e["data"]["fields"]["assignee"] == "proj/polecats/nux" for e in creates[1:])
     hooks = [e for e in events if e["op"] == "update" and e["bead"] == bead
              and e["data"]["set"].get("status") == "hooked"]
     assert hooks and any(e["data"].get("set", {}).get("hook_bead") == bead for e in events)
@@ -141,8 +142,11 @@ def test_sling_without_on_pours_a_fresh_molecule_and_hooks_its_root(town: Path) 
     hook = json.loads(gt(town, "hook", "proj/polecats/nux", "--json").stdout)["bead"]
     assert hook["id"] == root and hook["status"] == "hooked"
     assert hook["issue_type"] == "molecule"
-    commits = [s for s, _ in events_by_commit(town) if "a new molecule" in s]
-    assert commits == ["sling a new molecule to proj/polecats/nux"]
+    # one commit, named for the root it made: the pour and the hook
+    commits = [(s, [e["op"] for e in events]) for s, events in events_by_commit(town)
+               if s.startswith("sling ")]
+    assert [s for s, _ in commits] == [f"sling {root} to proj/polecats/nux"]
+    assert commits[0][1].count("create") == 6  # the agent, the root and its 4 steps
     prime = gt(town, "prime", "--agent", "proj/polecats/nux").stdout
     assert "→ current step understand" in prime and "pj-old" in prime
     gt(town, "session", "stop", "proj/polecats/nux")

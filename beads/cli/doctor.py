@@ -271,6 +271,9 @@ def _emit(report: dict[str, Any], lines: list[str], failed: bool) -> None:
         for text in lines:
             line(text)
     if failed:
+        errors = sum(1 for c in report.get("checks", []) if c["status"] == "error"
+                     and not c.get("fixed"))
+        sys.stderr.write(f"bd: doctor: {errors} check(s) failed\n")
         sys.exit(1)
 
 

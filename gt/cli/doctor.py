@@ -51,6 +51,8 @@ def doctor(fix: bool, verify: bool, show_all: bool) -> None:
 
     show(result, human)
     if not result["ok"]:
+        left = result["problems"] - result["fixed"]
+        sys.stderr.write(f"gt: doctor: {left} problem(s) left\n")
         sys.exit(1)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from beads.query import Filters
-from gt.rig import Rig, rigs
+from gt.rig import Rig, rigs_readable
 from gt.settings import TownSettings, load
 from gt.town import Town
 
@@ -51,7 +51,7 @@ def busy(rig: Rig) -> int:
 def slots(town: Town, rig_name: str, settings: TownSettings | None = None) -> list[Slots]:
     """The rig's slots and the town's."""
     settings = settings or current_settings(town)
-    counts = {rig.name: busy(rig) for rig in rigs(town)}
+    counts = {rig.name: busy(rig) for rig in rigs_readable(town)}
     rig_limit = settings.rigs[rig_name].max_polecats if rig_name in settings.rigs else 0
     return [Slots(rig_name, counts.get(rig_name, 0), rig_limit),
             Slots("town", sum(counts.values()), settings.max_polecats)]

@@ -17,12 +17,13 @@ from typing import Any
 
 from beads import Ledger
 from beads.errors import BeadsError, NotFound
-from beads.model import INFRA_TYPES, now_iso
+from beads.model import now_iso
 from beads.query import Filters
 from beads.store import Intent
 from beads.view import View
+from gt.control import admission
 from gt.errors import GtError
-from gt.rig import rigs
+from gt.rig import rigs_readable
 from gt.town import Town
 from gt.work import convoy
 
@@ -73,13 +74,7 @@ def enqueue(town: Town, ledger: Ledger, bead_id: str, target: str, reason: str,
         bead = view.live(bead_id)
         if bead is None:
             raise NotFound(f"no bead {bead_id!r}")
-        if bead["status"] == "closed":
-            raise GtError(f"{bead_id} is closed; reopen it before slinging")
-        if bead.get("issue_type") in INFRA_TYPES:
-            raise GtError(f"{bead_id} is a {bead['issue_type']} bead, not work")
-        holder = bead.get("assignee")
-        if bead["status"] in ("hooked", "in_progress") and holder and not force:
-            raise GtError(f"{bead_id} is already on {holder}'s hook (use --force to re-sling)")
+        admission.check_slingable(bead, force)
         fields: dict[str, Any] = {"queued_for": target, "queued_by": actor,
                                   "queued_at": now_iso(), "queued_on": town.machine,
                                   "queue_reason": reason}
@@ -95,7 +90,7 @@ def enqueue(town: Town, ledger: Ledger, bead_id: str, target: str, reason: str,
 
 
 def _ledgers(town: Town) -> list[Ledger]:
-    return [town.ledger(), *(rig.ledger() for rig in rigs(town))]
+    return [town.ledger(), *(rig.ledger() for rig in rigs_readable(town))]
 
 
 def _entry(town: Town, bead: dict[str, Any]) -> Queued:

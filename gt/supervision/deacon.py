@@ -28,7 +28,7 @@ from gt import launch
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
 from gt.reactor.lock import running_pid
-from gt.rig import rigs
+from gt.rig import rigs_readable
 from gt.sessions import SessionError
 from gt.supervision.judge import Verdict
 from gt.supervision.record import record
@@ -110,7 +110,7 @@ def check(town: Town) -> list[str]:
     if running_pid(town) is None and not town.backend().is_live(launch.REACTOR_SESSION):
         _note(town, "the reactor", {"lock_held": False, "session_live": False})
         done.append(_started("reactor", lambda: launch.start_reactor(town)))
-    for rig in rigs(town):
+    for rig in rigs_readable(town):  # a Refinery cannot drain a broken ledger
         session = Address("refinery", rig.name).session
         if not town.backend().is_live(session):
             _note(town, f"{rig.name}/refinery", {"session_live": False})

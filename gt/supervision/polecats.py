@@ -15,7 +15,7 @@ from typing import Any
 from gt import launch
 from gt.agents import Address, agent_bead
 from gt.errors import GtError
-from gt.rig import Rig, rigs
+from gt.rig import Rig, rigs, rigs_readable
 from gt.sessions.base import record_path
 from gt.supervision import leftovers, recovery
 from gt.supervision.judge import Verdict, judge
@@ -118,7 +118,7 @@ def gc(town: Town, dry_run: bool = False, automatic: bool = False) -> list[dict[
         found.append({"kind": "process left behind", "name": f"{leftover.agent} "
                       f"(pid {leftover.pid})", "action": "would stop" if dry_run else
                       "stopped" if stopped else "could not stop"})
-    for rig in rigs(town):
+    for rig in rigs_readable(town):
         polecats = rig.path / "polecats"
         for path in sorted(polecats.iterdir()) if polecats.is_dir() else []:
             address = Address("polecat", rig.name, path.name)

@@ -14,7 +14,7 @@ from beads.errors import BeadsError
 from beads.query import Filters
 from gt.agents import Address, homed_here
 from gt.errors import GtError
-from gt.rig import rigs
+from gt.rig import rigs_readable
 from gt.sessions import Pane
 from gt.sessions.base import read_record, record_path
 from gt.sessions.processes import process_alive
@@ -45,7 +45,7 @@ def parse_time(text: Any) -> float | None:
 def agents_here(town: Town) -> list[Agent]:
     """The town's agents homed on this machine (the ones this machine supervises)."""
     found = []
-    for ledger in [town.ledger()] + [rig.ledger() for rig in rigs(town)]:
+    for ledger in [town.ledger()] + [rig.ledger() for rig in rigs_readable(town)]:
         for bead in ledger.list(Filters(types=["agent"]), sort="id", limit=None):
             try:
                 address = Address.parse(bead["title"])

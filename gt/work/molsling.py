@@ -2,7 +2,7 @@
 
 - A workflow formula `--on <bead>` is poured onto the bead (it becomes the molecule's root,
   its steps the bead's children) and the bead is hooked: ONE ledger commit, the pour's plan
-  and the hook's composed (`sling(plan_for=...)`). Without `--on`, a fresh molecule root is
+  and the hook's composed (`sling(pour=...)`). Without `--on`, a fresh molecule root is
   made and hooked in that one commit too. The steps are assigned to the worker in the same
   events, so nobody else takes them from `bd ready`; the worker walks them with `gt mol`.
 - A convoy formula is poured (one commit), then each leg's step bead is slung to its own
@@ -16,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from beads.errors import NotFound
 from beads.formula import Protomolecule
-from beads.model import now_iso
 from beads.mol.pouring import Poured, plan_pour
 from beads.store import Intent
 from beads.view import View
@@ -28,7 +26,7 @@ from gt.rig import Rig
 from gt.town import Town
 from gt.work import convoy as convoys
 from gt.work import formulas
-from gt.work.sling import Busy, hook_plan, sling
+from gt.work.sling import sling
 
 
 def sling_formula(town: Town, formula: str, target: str, *, on: str | None = None,
@@ -47,27 +45,18 @@ def sling_formula(town: Town, formula: str, target: str, *, on: str | None = Non
                           "polecats, so sling it to a rig (gt sling <formula> <rig>)")
         return _sling_convoy(town, rig_name, proto, from_proto, on, convoy, runtime, actor,
                              start)
+    on_id = ledger.resolve(on) if on else None
     poured: list[Poured] = []
 
-    def plan_for(bead_id: str, agent_id: str, address: Address, force_: bool,
-                 args_: str | None, runtime_: str | None) -> Any:
-        def plan(view: View) -> tuple[list[Intent], str]:
-            attach = on and bead_id
-            intents, made = plan_pour(view, proto, ledger.actor, attach_to=attach or None,
-                                      from_proto=from_proto)
-            _assign_steps(view, intents, made, str(address))
-            if attach:
-                hooks, _ = hook_plan(bead_id, agent_id, address, force_, args_,
-                                     runtime_)(view)
-            else:
-                hooks = _hook_new(view, made.root, agent_id, address, args_, runtime_)
-            poured[:] = [made]
-            return intents + hooks, made.root
+    def pour(view: View, address: Address) -> tuple[list[Intent], str]:
+        intents, made = plan_pour(view, proto, ledger.actor, attach_to=on_id,
+                                  from_proto=from_proto)
+        _assign_steps(view, intents, made, str(address))
+        poured[:] = [made]
+        return intents, made.root
 
-        return plan
-
-    slung = sling(town, on or "", target, args=args, force=force, convoy=convoy,
-                  runtime=runtime, actor=actor, start=start, plan_for=plan_for)
+    slung = sling(town, "", target, args=args, force=force, convoy=convoy, runtime=runtime,
+                  actor=actor, start=start, pour=pour)
     return {**slung.to_dict(), "formula": proto.formula, "molecule": poured[0].root,
             "steps": len(proto.steps), "attached": bool(on), "legs": []}
 
@@ -79,23 +68,6 @@ def _assign_steps(view: View, intents: list[Intent], poured: Poured, assignee: s
     for intent in intents:
         if intent.op == "create" and intent.bead in steps:
             intent.data["fields"]["assignee"] = value
-
-
-def _hook_new(view: View, root: str, agent_id: str, address: Address,
-              args: str | None, runtime: str | None) -> list[Intent]:
-    """Hook a molecule root made in this same commit (`hook_plan` hooks existing beads)."""
-    agent = view.live(agent_id)
-    if agent is None:
-        raise NotFound(f"no bead {agent_id!r}")
-    if agent.get("hook_bead"):
-        raise Busy(f"{address} already has {agent['hook_bead']} on its hook")
-    fields: dict[str, Any] = {"status": "hooked", "assignee": str(address)}
-    if args:
-        fields["sling_args"] = args
-    return [Intent("update", root, {"set": fields}),
-            Intent("update", agent_id, {"set": {"hook_bead": root, "agent_state": "working",
-                                                "hook_runtime": runtime,
-                                                "hooked_at": now_iso()}})]
 
 
 def _sling_convoy(town: Town, rig_name: str, proto: Protomolecule, from_proto: str | None,

@@ -1,8 +1,11 @@
 """`gt sling`: put a bead on a worker's hook in ONE ledger commit, then start or wake it.
 
 The commit hooks the bead (status hooked, assignee the agent) and sets the agent's
-`hook_bead`; the check that the agent is free happens inside the compare-and-swap plan, so two
-slings racing for one idle polecat cannot both win it. Also `unsling`/`release` and the hook.
+`hook_bead`; the check that the agent is free, and the choice of a rig's polecat, happen inside
+the compare-and-swap plan (`gt.work.hooking`), so slings racing for one rig each take their
+own polecat. A target that names no one is refused before anything is written; a step after
+the hook that fails (the worktree, the wake, the convoy) gives the hook back in one commit.
+Also `unsling`/`release` and the hook.
 """
 
 from __future__ import annotations
@@ -14,11 +17,9 @@ from typing import Any
 from beads import Ledger
 from beads.errors import BeadsError, NotFound
 from beads.locks import exclusive
-from beads.model import INFRA_TYPES, check_utf8, now_iso
+from beads.model import check_utf8
 from beads.query import Filters
-from beads.store import Intent
-from beads.view import View
-from gt.agents import POLECAT_NAMES, Address, ensure_agent, homed_here
+from gt.agents import Address, agent_bead, homed_here
 from gt.control import admission, queue
 from gt.errors import GtError
 from gt.git import out
@@ -30,6 +31,15 @@ from gt.runtimes import presets
 from gt.town import Town
 from gt.whoami import agent_ledger
 from gt.work import convoy as convoys
+from gt.work.hooking import (
+    Hooked,
+    HookRequest,
+    Pour,
+    WorktreeLocks,
+    give_back,
+    hook_plan,
+    worktree_lock_path,
+)
 
 
 @dataclass
@@ -46,29 +56,9 @@ class Slung:
                 "convoy": self.convoy, "wake": self.wake, "queued": self.queued}
 
 
-class Busy(GtError):
-    code = "agent_busy"
-
-
 def _polecats(ledger: Ledger, rig: str) -> list[dict[str, Any]]:
     agents = ledger.list(Filters(types=["agent"]), sort="id", limit=None)
     return [a for a in agents if a.get("role") == "polecat" and a.get("rig") == rig]
-
-
-def pick_polecat(rig: Rig, ledger: Ledger) -> Address:
-    """An idle polecat of the rig, or a new one named from the pool."""
-    polecats = _polecats(ledger, rig.name)
-    for agent in polecats:
-        if agent.get("agent_state", "idle") == "idle" and not agent.get("hook_bead"):
-            return Address.parse(agent["title"])
-    taken = {Address.parse(a["title"]).name for a in polecats}
-    for name in POLECAT_NAMES:
-        if name not in taken:
-            return Address("polecat", rig.name, name)
-    number = len(taken) + 1
-    while f"polecat{number}" in taken:
-        number += 1
-    return Address("polecat", rig.name, f"polecat{number}")
 
 
 def _resolve_bead(town: Town, ledger: Ledger, bead_ref: str) -> str:
@@ -83,105 +73,92 @@ def _resolve_bead(town: Town, ledger: Ledger, bead_ref: str) -> str:
         raise
 
 
-def hook_plan(bead_id: str, agent_id: str, address: Address, force: bool,
-              args: str | None, runtime: str | None = None) -> Any:
-    def plan(view: View) -> tuple[list[Intent], Any]:
-        bead = view.live(bead_id)
-        agent = view.live(agent_id)
-        if bead is None or agent is None:
-            raise NotFound(f"no bead {bead_id if bead is None else agent_id!r}")
-        if bead["status"] == "closed":
-            raise GtError(f"{bead_id} is closed; reopen it before slinging")
-        if bead.get("issue_type") in INFRA_TYPES:
-            raise GtError(f"{bead_id} is a {bead['issue_type']} bead, not work")
-        holder = bead.get("assignee")
-        if bead["status"] in ("hooked", "in_progress") and holder and holder != str(address) \
-                and not force:
-            raise GtError(f"{bead_id} is already on {holder}'s hook (use --force to re-sling)")
-        if agent.get("hook_bead") and agent["hook_bead"] != bead_id:
-            raise Busy(f"{address} already has {agent['hook_bead']} on its hook")
-        intents = []
-        if holder and holder != str(address) and bead["status"] in ("hooked", "in_progress"):
-            previous = _agent_id_for(view, holder)
-            if previous is not None:
-                intents.append(Intent("update", previous,
-                                      {"set": {"hook_bead": None, "agent_state": "idle"}}))
-        unqueue, unlabel = queue.cleared(bead)
-        fields: dict[str, Any] = {"status": "hooked", "assignee": str(address), **unqueue}
-        if args:
-            fields["sling_args"] = args
-        intents.append(Intent("update", bead_id, {"set": fields}))
-        intents += unlabel
-        # The runtime chosen with the hook (None: the town's choice) goes in the same commit,
-        # so whoever starts the session (the reactor's wake, sling, a restart) uses it.
-        intents.append(Intent("update", agent_id,
-                              {"set": {"hook_bead": bead_id, "agent_state": "working",
-                                       "hook_runtime": runtime,
-                                       "hooked_at": now_iso()}}))
-        return intents, None
-
-    return plan
-
-
-def _agent_id_for(view: View, address_text: str) -> str | None:
-    try:
-        address = Address.parse(address_text)
-    except GtError:
-        return None
-    agent_id = address.bead_id(view.snap.meta["prefix"])
-    return agent_id if view.live(agent_id) is not None else None
+def _target(town: Town, target: str) -> tuple[Rig | None, Address | None]:
+    """The rig and the agent a sling names (no agent: a polecat of the rig, chosen when the
+    hook is taken); refused before anything is written when it names no one."""
+    if target in town.rig_names():
+        return Rig(town, target), None
+    address = Address.parse(target)
+    rig = Rig(town, address.rig) if address.rig else None
+    if rig is not None and address.role == "crew" and \
+            not (rig.path / "crew" / str(address.name)).is_dir() and \
+            agent_bead(rig.ledger(), address) is None:
+        raise GtError(f"no crew member {address.name!r} in {rig.name} (add one with "
+                      f"`gt crew add {address.name} --rig {rig.name}`)")
+    return rig, address
 
 
 def sling(town: Town, bead_ref: str, target: str, *, args: str | None = None,
           force: bool = False, convoy: bool = True, runtime: str | None = None,
-          actor: str = "gt", start: bool = True, plan_for: Any = None) -> Slung:
-    """`plan_for`, when given, replaces `hook_plan` (same arguments): a plan that also makes
-    the work in the same commit (a molecule poured, `gt.work.molsling`) and returns the id of
-    the bead it hooked. `bead_ref` may then be empty: the plan makes the bead."""
+          actor: str = "gt", start: bool = True, pour: Pour | None = None) -> Slung:
+    """Hook the bead (one commit), make the polecat's worktree, wake the agent, track the
+    bead in a convoy. When a step after the hook fails, the hook is given back in one commit
+    that says why (`hooking.give_back`) before the error is raised.
+
+    `pour`, when given, makes the work in the hook's commit (a molecule, `gt.work.molsling`)
+    and names the bead to hook; `bead_ref` may then be empty."""
     if args is not None:
         check_utf8(args, "--args")
-    if target in town.rig_names():
-        rig: Rig | None = Rig(town, target)
-        address = None
-    else:
-        address = Address.parse(target)
-        rig = Rig(town, address.rig) if address.rig else None
+    rig, address = _target(town, target)
     ledger = rig.ledger(actor) if rig else town.ledger(actor)
     bead_id = _resolve_bead(town, ledger, bead_ref) if bead_ref else ""
     if runtime is not None:
         presets.choose(town.settings, "polecat", runtime)  # an unknown runtime fails here
     held = admission.held(town, rig.name if rig else None, address)
+    if held is not None and pour is not None:
+        raise GtError(f"{target} takes no new work now ({held}): the queue holds beads, not "
+                      "formulas; sling the formula when it frees")
     if held is not None and bead_id:
         return _queue(town, ledger, bead_id, target, held, args, force, convoy, actor)
-    for _attempt in range(len(POLECAT_NAMES) + 1):
-        chosen = address or pick_polecat(rig, ledger)  # type: ignore[arg-type]
-        agent = ensure_agent(ledger, chosen, runtime, home=town.machine)
-        try:
-            with worktree_lock(town, chosen):
-                # The hook is taken first: a sling that loses the race for this polecat
-                # learns it here, before it touches the polecat's worktree.
-                made = ledger.write_plan(f"sling {bead_id or 'a new molecule'} to {chosen}",
-                                         (plan_for or hook_plan)(bead_id, agent["id"], chosen,
-                                                                 force, args, runtime))
-                bead_id = made or bead_id
-                branch = _make_worktree(town, rig, chosen, bead_id,
-                                        homed_here(agent, town.machine), actor)
-            break
-        except Busy:
-            if address is not None:
-                raise
-    else:
-        raise GtError(f"no free polecat in {target}")
-    convoy_id = _convoy(town, ledger, bead_id, actor) if convoy else None
-    wake = "not started"
-    if start:
-        if not homed_here(agent, town.machine):
-            wake = f"homed on {agent['home']}: it starts there after the next sync"
-        elif running_pid(town) is not None:
-            wake = "the reactor wakes it"
+    request = HookRequest(bead_id, address or str(target), force, args, runtime,
+                          town.machine, pour=pour)
+    locks = WorktreeLocks(town)
+    try:
+        if address is not None:
+            locks.take(address, wait=True)
         else:
-            wake = wake_agent(town, chosen, runtime)
-    return Slung(bead_id, str(chosen), branch, convoy_id, wake)
+            request.known = tuple(Address.parse(a["title"]).name
+                                  for a in _polecats(ledger, target))
+        # The polecat's worktree lock is held from its hook to its worktree: the reactor
+        # never wakes it in a worktree about to be replaced.
+        taken: Hooked = ledger.write_plan(lambda h: f"sling {h.bead} to {h.address}",
+                                          hook_plan(ledger, request, locks))
+        locks.keep_only(taken.address)
+        try:
+            branch = _make_worktree(rig, taken.address, taken.bead,
+                                    homed_here(taken.agent, town.machine))
+        except Exception as exc:
+            give_back(ledger, taken, _reason(exc))
+            raise
+    finally:
+        locks.release()
+    return _start(town, ledger, taken, branch, convoy, start, actor)
+
+
+def _start(town: Town, ledger: Ledger, taken: Hooked, branch: str | None, convoy: bool,
+           start: bool, actor: str) -> Slung:
+    """Wake the agent and track the bead in a convoy; a failure gives the hook back."""
+    chosen, agent = taken.address, taken.agent
+    wake = "not started"
+    try:
+        if start:
+            if not homed_here(agent, town.machine):
+                wake = f"homed on {agent['home']}: it starts there after the next sync"
+            elif running_pid(town) is not None:
+                wake = "the reactor wakes it"
+            else:
+                wake = wake_agent(town, chosen)
+        convoy_id = _convoy(town, ledger, taken.bead, actor) if convoy else None
+    except Exception as exc:
+        if wake == "started":
+            stop(town, chosen)
+        give_back(ledger, taken, _reason(exc))
+        raise
+    return Slung(taken.bead, str(chosen), branch, convoy_id, wake)
+
+
+def _reason(exc: Exception) -> str:
+    return str(getattr(exc, "message", None) or exc or type(exc).__name__)
 
 
 def _queue(town: Town, ledger: Ledger, bead_id: str, target: str, reason: str,
@@ -205,11 +182,10 @@ def worktree_lock(town: Town, address: Address) -> AbstractContextManager[None]:
     """Held by `gt sling` from taking an agent's hook until its worktree is made, and by the
     reactor while it readies that worktree, so the reactor never wakes the agent in a
     worktree that is about to be replaced."""
-    return exclusive(town.state_dir / "worktrees" / f"{address.session}.lock")
+    return exclusive(worktree_lock_path(town, address))
 
 
-def _make_worktree(town: Town, rig: Rig | None, address: Address, bead_id: str, here: bool,
-                   actor: str) -> str | None:
+def _make_worktree(rig: Rig | None, address: Address, bead_id: str, here: bool) -> str | None:
     """The polecat's worktree on `polecat/<name>/<bead>`; returns the branch (None for other
     roles). Made only on the polecat's home machine: for a polecat homed elsewhere, its own
     machine makes it when it wakes the polecat (`ready_for_wake`)."""
@@ -217,11 +193,7 @@ def _make_worktree(town: Town, rig: Rig | None, address: Address, bead_id: str, 
         return None
     branch = f"polecat/{address.name}/{bead_id}"
     if here:
-        try:
-            rig.add_worktree(rig.polecat_dir(str(address.name)), branch)
-        except GtError:
-            unsling(town, address, actor=actor)
-            raise
+        rig.add_worktree(rig.polecat_dir(str(address.name)), branch)
     return branch
 
 

@@ -17,12 +17,10 @@ from gt.reactor.lock import running_pid
 from gt.rig import Rig, rigs
 from gt.runtimes import presets
 from gt.sessions import SessionSpec
-from gt.town import Town
+from gt.town import DEACON_SESSION, REACTOR_SESSION, Town
 from gt.whoami import agent_ledger, workdir
 from gt.work.nudge import nudge
 
-REACTOR_SESSION = "gt-reactor"
-DEACON_SESSION = "gt-deacon-loop"
 UP_MARKER = "up"  # under the state dir: the town is up (`gt up`) until `gt down`
 
 

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import socket
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,13 +25,16 @@ from beads.gitdir import ROUTES_FILE
 from gt import settings as town_settings
 from gt.errors import GtError
 from gt.git import commit_all
-from gt.sessions import Backend, choose_backend
+from gt.sessions import Backend, ExitWatch, choose_backend
 
 if TYPE_CHECKING:
     from beads.ledger import Ledger
 
 TOWN_FILE = "town.toml"
 TOWN_PREFIX = "hq"
+# The standing sessions that supervise the rest; when one ends, the session manager runs Boot.
+REACTOR_SESSION = "gt-reactor"
+DEACON_SESSION = "gt-deacon-loop"
 
 
 class Town:
@@ -87,7 +91,14 @@ class Town:
         if no_tmux is None:
             no_tmux = os.environ.get("GT_NO_TMUX") == "1" or self.settings.sessions == "process"
         return choose_backend(self.state_dir, self.socket, no_tmux=no_tmux,
-                              exit_poke=self.session_poke)
+                              exit_poke=self.session_poke, exit_watch=self.boot_watch)
+
+    @property
+    def boot_watch(self) -> ExitWatch:
+        """Boot (`gt.supervision.deacon`), run by tmux's hook or the process wrapper when the
+        reactor's or the Deacon's session ends: if both died, neither can restart the other."""
+        return ExitWatch((REACTOR_SESSION, DEACON_SESSION),
+                         (sys.executable, "-m", "gt.supervision.deacon", str(self.root)))
 
     @property
     def session_poke(self) -> Path:

@@ -280,3 +280,74 @@ def test_conflicts_in_a_batch_become_work(tmp_path: Path, size: int) -> None:
     outcomes = {o.bead: o.action for o in drain(rig)}
     assert sorted([outcomes[first], outcomes[second]]) == ["conflict", "merged"]
     assert outcomes[third] == "merged"
+
+
+
+def test_killed_as_it_drops_the_request_the_merge_is_recorded_never_lost(
+        tmp_path: Path) -> None:
+    """Killed just after the landed request's ref was deleted, the Refinery must have
+    recorded the merge first: a request dropped with nothing recorded leaves its bead pending
+    forever (no ref to find it by), and its convoy never lands."""
+    rig = make_rig(tmp_path)
+    bead = request(rig, "landing", {"a.txt": "ok\n"})
+    gt(rig.town.root, "rig", "config", "proj", "gates.test", "true")
+    # git runs this beside gt's shim on every ref transaction: it blocks once a merge
+    # request's ref is deleted, so the kill lands exactly there.
+    chained = rig.repo / "hooks" / "reference-transaction.gt-chained"
+    chained.write_text('#!/bin/sh\n[ "$1" = committed ] && grep -q " 0\\{40\\} refs/mr/" '
+                       "&& exec sleep 37\nexit 0\n")
+    chained.chmod(0o755)
+    process = subprocess.Popen([*GT, "refinery", "run", "proj", "--once"], cwd=rig.town.root,
+                               start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    wait_for(lambda: b"sleep 37" in subprocess.run(["ps", "-eo", "args"],
+                                                    capture_output=True).stdout, timeout=60)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    chained.unlink()
+    gt(rig.town.root, "refinery", "run", "proj", "--once")
+    merged = Ledger(rig.repo).get(bead)
+    assert (merged["status"], merged["mr_state"]) == ("closed", "merged")
+    assert requests(rig) == []
+
+
+def test_a_request_left_behind_after_its_merge_was_recorded_is_dropped_as_merged(
+        tmp_path: Path) -> None:
+    """The other side of that order: the merge recorded, the ref not dropped (here git
+    refuses the deletion once). The next round drops the ref and keeps the bead merged;
+    it is neither merged twice nor marked invalid."""
+    rig = make_rig(tmp_path)
+    bead = request(rig, "landing", {"a.txt": "ok\n"})
+    gt(rig.town.root, "rig", "config", "proj", "gates.test", "true")
+    chained = rig.repo / "hooks" / "reference-transaction.gt-chained"
+    chained.write_text('#!/bin/sh\n[ "$1" = prepared ] && grep -q " 0\\{40\\} refs/mr/" '
+                       '&& rm -f "$0" && exit 1\nexit 0\n')
+    chained.chmod(0o755)
+    gt(rig.town.root, "refinery", "run", "proj", "--once")
+    assert not chained.exists(), "the deletion was refused once"
+    assert [r.bead for r in requests(rig)] == [bead]
+    gt(rig.town.root, "refinery", "run", "proj", "--once")
+    merged = Ledger(rig.repo).get(bead)
+    assert (merged["status"], merged["mr_state"]) == ("closed", "merged")
+    assert requests(rig) == []
+    merges = run(["git", "log", "--format=%s", "--first-parent", "main"], rig.repo).stdout
+    assert merges.count(f"Merge {bead}") == 1
+
+
+def test_a_request_is_merged_only_once_the_ledger_records_it(tmp_path: Path) -> None:
+    """`gt done` points the ref, then records the request. Merged in between, the polecat
+    was released before its own record landed, which then cleared the hook of the work the
+    queue had slung to it meanwhile (the chaos run's stuck bead)."""
+    rig = make_rig(tmp_path)
+    bead = request(rig, "recorded", {"a.txt": "ok\n"})
+    commit = Ledger(rig.repo).get(bead)["mr_commit"]
+    rig.ledger("worker").update_many("not recorded yet", {bead: {"mr_state": None}})
+    gt(rig.town.root, "rig", "config", "proj", "gates.test", "true")
+    gt(rig.town.root, "refinery", "run", "proj", "--once")
+    assert [r.bead for r in requests(rig)] == [bead]
+    assert Ledger(rig.repo).get(bead)["status"] != "closed"
+    rig.ledger("worker").update_many("recorded", {bead: {"mr_state": "pending",
+                                                         "mr_commit": commit}})
+    gt(rig.town.root, "refinery", "run", "proj", "--once")
+    assert Ledger(rig.repo).get(bead)["mr_state"] == "merged"
+    assert requests(rig) == []

@@ -116,15 +116,38 @@ class Refinery:
         return git("merge-base", "--is-ancestor", request.commit, self.rig.branch,
                    cwd=self.rig.repo, check=False).returncode == 0
 
+    def _requested(self, request: Request) -> bool:
+        """Whether the ledger records the request (`mr_state` pending at its commit). `gt
+        done` points the ref first and records it next: merged in between, the polecat would
+        be released before its own `gt done` landed, which then cleared the hook of work
+        slung to it meanwhile and marked the merged bead pending again."""
+        bead = self.rig.ledger().get(request.bead)
+        return bead.get("mr_state") == "pending" and bead.get("mr_commit") == request.commit
+
+    def _recorded_already(self, request: Request) -> bool:
+        """A request whose merge the ledger records already (a Refinery killed between
+        recording it and dropping its ref): only its ref is left to drop."""
+        try:
+            bead = self.rig.ledger().get(request.bead)
+        except BeadsError:
+            return False
+        return bead.get("mr_state") == "merged" and bead["status"] == "closed" \
+            and self._landed_already(request)
+
     def process(self, batch: list[Request]) -> list[Outcome]:
         """Take one batch from the head of the queue; returns what became of its requests
         (requests left for a later batch have no outcome yet)."""
         done: list[Outcome] = []
         valid = []
         for request in batch:
+            if self._recorded_already(request):
+                outcomes.drop_ref(self.rig, request)
+                continue
             problem = self._validate(request)
             if problem:
                 done.append(outcomes.invalid(self.rig, request, problem))
+            elif not self._requested(request):
+                continue  # its `gt done` has not reached the ledger yet: left queued
             elif self._landed_already(request):
                 bead = self.rig.ledger().get(request.bead)
                 tip = out("rev-parse", self.rig.branch, cwd=self.rig.repo)

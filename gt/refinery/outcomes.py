@@ -1,7 +1,11 @@
 """Recording what became of merge requests, in the rig's ledger, and acting on it.
 
-merged: the request ref is deleted, the bead closed with the commit, the polecat's sandbox
-removed and convoys checked; a batch lands in one ledger commit. rejected: the gate output's
+merged: the polecat's sandbox removed, the bead closed with the commit, then the request ref
+deleted and convoys checked; a batch lands in one ledger commit. The ledger is written before
+a ref is dropped (here as for rejections and conflicts): a Refinery killed in between leaves
+the request queued, and the next one finds it landed or recorded already, never a request
+gone with nothing recorded. A sandbox is removed before its polecat is recorded idle: an
+idle polecat may be slung new work in a new sandbox at once. rejected: the gate output's
 tail becomes a comment and the bead goes back to open, with a rejection count, and the Mayor
 gets mail. conflict: a new bead to resolve it is slung back to the same polecat; after five
 conflicts the Mayor is asked instead. invalid: the ref is dropped with the reason.
@@ -62,6 +66,8 @@ def _polecat_of(bead: dict[str, Any]) -> Address | None:
 
 
 def _release_polecat(rig: Rig, bead: dict[str, Any], changes: dict[str, dict[str, Any]]) -> None:
+    """Remove the polecat's sandbox and make it idle in `changes`: the sandbox goes first,
+    since an idle polecat may be slung new work (and a new sandbox) at once."""
     address = _polecat_of(bead)
     if address is None:
         return
@@ -77,7 +83,6 @@ def merged(rig: Rig, landed: list[tuple[Request, dict[str, Any], str]],
     changes: dict[str, dict[str, Any]] = {}
     outcomes = []
     for request, bead, commit in landed:
-        drop_ref(rig, request)
         reason = f"merged to {rig.branch} as {commit[:10]}"
         closing = {"status": "closed", "close_reason": reason, "mr_state": "merged",
                    "merged_commit": commit, "mr_push": pushed}
@@ -89,6 +94,8 @@ def merged(rig: Rig, landed: list[tuple[Request, dict[str, Any], str]],
         outcomes.append(Outcome(request.bead, "merged", reason, commit))
     names = ", ".join(r.bead for r, _b, _c in landed)
     rig.ledger(f"{rig.name}/refinery").update_many(f"merge {names} into {rig.branch}", changes)
+    for request, _bead, _commit in landed:
+        drop_ref(rig, request)
     for bead_id in changes:
         if not bead_id.startswith(f"{rig.prefix}-{rig.name}-"):
             convoy.land_ready(rig.town, bead_id)
@@ -97,13 +104,13 @@ def merged(rig: Rig, landed: list[tuple[Request, dict[str, Any], str]],
 
 def rejected(rig: Rig, request: Request, bead: dict[str, Any],
             failed: gate_runner.GateResult) -> Outcome:
-    drop_ref(rig, request)
     ledger = rig.ledger(f"{rig.name}/refinery")
     changes: dict[str, dict[str, Any]] = {request.bead: {
         "status": "open", "assignee": None, "mr_state": "rejected",
         "rejections": int(bead.get("rejections") or 0) + 1}}
     _release_polecat(rig, bead, changes)
     ledger.update_many(f"reject {request.bead}: {failed.reason}", changes)
+    drop_ref(rig, request)
     ledger.comment(request.bead, f"Refinery rejected {request.commit[:10]}: {failed.reason}\n"
                                  f"{failed.tail}")
     mail.send(rig.town, f"{rig.name}/refinery", "mayor", f"Rejected {request.bead}",
@@ -112,7 +119,6 @@ def rejected(rig: Rig, request: Request, bead: dict[str, Any],
 
 
 def conflict(rig: Rig, request: Request, bead: dict[str, Any], files: list[str]) -> Outcome:
-    drop_ref(rig, request)
     ledger = rig.ledger(f"{rig.name}/refinery")
     original = (bead.get("metadata") or {}).get("resolves") or request.bead
     tries = int(ledger.get(original).get("conflicts") or 0) + 1
@@ -122,6 +128,7 @@ def conflict(rig: Rig, request: Request, bead: dict[str, Any], files: list[str])
     if address is not None:
         changes[address.bead_id(rig.prefix)] = {"agent_state": "idle", "hook_bead": None}
     ledger.update_many(f"conflict merging {request.bead}", changes)
+    drop_ref(rig, request)
     where = ", ".join(files)
     if tries > MAX_CONFLICTS:
         mail.send(rig.town, f"{rig.name}/refinery", "mayor", f"Conflict: {original}",

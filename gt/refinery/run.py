@@ -15,13 +15,16 @@ from gt.rig import Rig
 
 def drain(rig: Rig, report: Callable[[Outcome], None] | None = None,
           refinery: Refinery | None = None) -> list[Outcome]:
-    """Process the queue, batch by batch, until no request is left."""
+    """Process the queue, batch by batch, until no request is left (or a batch changed
+    nothing: a ref that cannot be dropped waits for the next look, not a busy loop)."""
     refinery = refinery or Refinery(rig)
     results = []
+    before: list[str] = []
     while True:
         queue = requests(rig)
-        if not queue:
+        if not queue or [r.ref for r in queue] == before:
             return results
+        before = [r.ref for r in queue]
         for outcome in refinery.process(queue[:refinery.batch_size]):
             results.append(outcome)
             if report is not None:

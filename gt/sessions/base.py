@@ -54,6 +54,16 @@ class SessionSpec:
 
 
 @dataclass(frozen=True)
+class ExitWatch:
+    """A command the backend runs, detached, whenever one of `sessions` ends however it ends
+    (its process killed or its session closed): what must not wait for a live process to
+    notice the death, because the process that would notice may be the one that died."""
+
+    sessions: tuple[str, ...]
+    command: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Pane:
     """A live session's process as its backend sees it: pid, the command in the foreground,
     whether it died, and the session's incarnation (unique per start on its server)."""

@@ -9,11 +9,14 @@ With an `exit_poke` file, the command runs under a fixed `/bin/sh` wrapper (the 
 file and the argv are its positional parameters, never parsed) that waits for it and appends
 `process-exited <name>` to that file when it ends, however it ends: the reactor watches the
 file, so the Witness sees the death at once, as tmux's `session-closed` hook makes it for tmux.
+A session the backend's exit watch names (`ExitWatch`: the reactor's and the Deacon's) then
+runs the watch's command too, detached: a fixed argv of gt's own, quoted into the wrapper.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -22,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gt.sessions.base import (
+    ExitWatch,
     SessionError,
     SessionSpec,
     check_startable,
@@ -36,7 +40,7 @@ from gt.sessions.base import (
 # The exit wrapper: runs its argv, then appends a line naming the session to the poke file and
 # exits with the argv's status. A signal that kills the wrapper itself leaves no line (a stop).
 EXIT_WRAPPER = ('poke=$1 name=$2; shift 2; "$@"; status=$?; '
-                'printf "process-exited %s\\n" "$name" >> "$poke"; exit $status')
+                'printf "process-exited %s\\n" "$name" >> "$poke"; {watch}exit $status')
 
 # Popen objects of the sessions this process started, by pid, so that they are reaped through
 # Popen (which then knows its child is gone) rather than behind its back.
@@ -111,18 +115,24 @@ class ProcessBackend:
 
     kind = "process"
 
-    def __init__(self, state_dir: Path, grace: float = 3.0,
-                 exit_poke: Path | None = None) -> None:
+    def __init__(self, state_dir: Path, grace: float = 3.0, exit_poke: Path | None = None,
+                 exit_watch: ExitWatch | None = None) -> None:
         self.state_dir = state_dir
         self.grace = grace
         self.exit_poke = exit_poke
+        self.exit_watch = exit_watch
 
     def _argv(self, spec: SessionSpec) -> list[str]:
-        """The command, under the exit wrapper when a poke file is set."""
+        """The command, under the exit wrapper when a poke file is set. A session the exit
+        watch names also runs its command after the poke line, detached, so the session is
+        over (the wrapper gone) by the time the command looks."""
         if self.exit_poke is None:
             return spec.command
-        return ["/bin/sh", "-c", EXIT_WRAPPER, "gt-session", str(self.exit_poke.absolute()),
-                spec.name, *spec.command]
+        watch = ""
+        if self.exit_watch is not None and spec.name in self.exit_watch.sessions:
+            watch = f"{shlex.join(self.exit_watch.command)} </dev/null >/dev/null 2>&1 & "
+        return ["/bin/sh", "-c", EXIT_WRAPPER.format(watch=watch), "gt-session",
+                str(self.exit_poke.absolute()), spec.name, *spec.command]
 
     def _identity(self, name: str) -> tuple[int, int] | None:
         return _identity(read_record(record_path(self.state_dir, name)))

@@ -30,6 +30,7 @@ from pathlib import Path
 from gt.runtimes.screens import Screen
 from gt.sessions import tmux_control
 from gt.sessions.base import (
+    ExitWatch,
     Pane,
     SessionError,
     SessionSpec,
@@ -79,12 +80,15 @@ class TmuxBackend:
 
     kind = "tmux"
 
-    def __init__(self, socket: str, state_dir: Path, exit_poke: Path | None = None) -> None:
+    def __init__(self, socket: str, state_dir: Path, exit_poke: Path | None = None,
+                 exit_watch: ExitWatch | None = None) -> None:
         self.socket = socket
         self.state_dir = state_dir
         # The file tmux appends a line to when a session closes or a pane dies (the reactor
         # watches it); the hooks are set on the server, which holds only this town's sessions.
         self.exit_poke = exit_poke
+        # Run by the same hook when one of its sessions closes: the server outlives them all.
+        self.exit_watch = exit_watch
 
     def _tmux(self, *commands: list[str]) -> subprocess.CompletedProcess[str]:
         """Run tmux commands (chained with ';') on this server, every argument literal."""
@@ -129,13 +133,21 @@ class TmuxBackend:
 
     def _exit_hooks(self) -> list[tuple[str, str]]:
         """tmux hooks poking the reactor when a session of this server ends: a line naming
-        the hook and the session is appended to the poke file. The line is a fixed shell
-        command; session names hold only letters, digits and `_.+-`."""
+        the hook and the session is appended to the poke file; when the session is one the
+        exit watch names, its command runs next. The line is a fixed shell command (every
+        path in it quoted); session names hold only letters, digits and `_.+-`."""
         if self.exit_poke is None:
             return []
         target = shlex.quote(str(self.exit_poke.absolute())).replace("#", "##")
-        return [(hook, f"echo {hook} '#{{hook_session_name}}' >> {target}")
-                for hook in ("session-closed", "pane-died")]
+        hooks = [(hook, f"echo {hook} '#{{hook_session_name}}' >> {target}")
+                 for hook in ("session-closed", "pane-died")]
+        if self.exit_watch is not None:
+            names = "|".join(tmux_name(name) for name in self.exit_watch.sessions)
+            command = shlex.join(self.exit_watch.command).replace("#", "##")
+            hook, line = hooks[0]
+            hooks[0] = (hook, f"{line}; case '#{{hook_session_name}}' in {names}) {command} "
+                              "</dev/null >/dev/null 2>&1 ;; esac")
+        return hooks
 
     def panes(self) -> dict[str, Pane]:
         """Every live session of this server with its first pane: one tmux call."""

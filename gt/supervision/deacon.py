@@ -2,8 +2,12 @@
 `gt up`) that keeps the town's machinery running: the reactor (which runs the Witness) and
 each rig's Refinery, started again when the town is up and one is gone, each restart a ledger
 event with its evidence. Boot is the check that restarts the Deacon itself: the reactor runs
-it on its timer pass, so the reactor and the Deacon each restart the other and no single
-crash stops the town.
+it on its timer pass, so the reactor and the Deacon each restart the other. Both may die at
+once (neither is then left to restart the other), so the session manager runs Boot too,
+whenever the reactor's or the Deacon's session ends (`Town.boot_watch`: tmux's
+`session-closed` hook, or the process wrapper, runs `python -m gt.supervision.deacon
+<town>`); the server that held the sessions outlives them. Boot starts the Deacon, whose first
+round starts the reactor: no single crash, nor both together, stops the town.
 
 The town is up between `gt up` and `gt down` (a marker file under `.git/gt/`): a town taken
 down on purpose is never started again behind the person's back.
@@ -13,15 +17,19 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from beads.errors import BeadsError
 from gt import launch
 from gt.agents import Address, ensure_agent
+from gt.errors import GtError
 from gt.reactor.lock import running_pid
 from gt.rig import rigs_readable
+from gt.sessions import SessionError
 from gt.supervision.judge import Verdict
 from gt.supervision.record import record
 from gt.town import Town
@@ -43,27 +51,44 @@ def lock_path(town: Town) -> Path:
 
 def deacon_running(town: Town) -> bool:
     """Whether a Deacon holds its lock (a process, not a session name, is the evidence)."""
+    return deacon_pid(town) is not None
+
+
+def deacon_pid(town: Town) -> int | None:
+    """The pid of the running Deacon (from its lock file), -1 while it has not written it
+    yet, or None when no Deacon holds the lock."""
     path = lock_path(town)
     if not path.exists():
-        return False
+        return None
     fd = os.open(path, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        return True
+        text = path.read_text().strip()
+        return int(text) if text.isdigit() else -1
     finally:
         os.close(fd)
-    return False
+    return None
 
 
-def boot(town: Town) -> str | None:
-    """Start the Deacon if the town is up and no Deacon runs; returns a log line if so."""
+def boot(town: Town, trigger: str = "the reactor's timer pass") -> str | None:
+    """Boot: start the Deacon if the town is up and no Deacon runs; returns a log line if it
+    did. One Boot at a time (a lock): the reactor's timer pass and the session manager's
+    hook may both look at once. `trigger` says who looked, in the ledger event."""
     if not is_up(town) or deacon_running(town):
         return None
-    if town.backend().is_live(launch.DEACON_SESSION):
-        return None  # starting: it takes its lock in a moment
-    launch.start_deacon(town)
-    _note(town, "the Deacon", {"lock_held": False, "session_live": False})
+    fd = os.open(town.state_dir / "boot.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if not is_up(town) or deacon_running(town):
+            return None
+        if town.backend().is_live(launch.DEACON_SESSION):
+            return None  # starting: it takes its lock in a moment
+        _note(town, "the Deacon", {"lock_held": False, "session_live": False,
+                                   "trigger": trigger})
+        launch.start_deacon(town)
+    finally:
+        os.close(fd)
     return "boot: the Deacon was not running; started it"
 
 
@@ -76,21 +101,30 @@ def _note(town: Town, what: str, evidence: dict[str, object]) -> None:
 
 
 def check(town: Town) -> list[str]:
-    """One round: restart the reactor and each Refinery if the town is up and they are gone."""
+    """One round: restart the reactor and each Refinery if the town is up and they are gone.
+    A session someone else started in the moment between the look and the start (`gt up`,
+    the reactor's own wake of a Refinery) is left to run."""
     if not is_up(town):
         return []
     done = []
     if running_pid(town) is None and not town.backend().is_live(launch.REACTOR_SESSION):
         _note(town, "the reactor", {"lock_held": False, "session_live": False})
-        launch.start_reactor(town)
-        done.append("reactor: not running; started")
+        done.append(_started("reactor", lambda: launch.start_reactor(town)))
     for rig in rigs_readable(town):  # a Refinery cannot drain a broken ledger
         session = Address("refinery", rig.name).session
         if not town.backend().is_live(session):
             _note(town, f"{rig.name}/refinery", {"session_live": False})
-            launch.start_refinery(town, rig)
-            done.append(f"{rig.name}/refinery: not running; started")
+            done.append(_started(f"{rig.name}/refinery",
+                                 lambda r=rig: launch.start_refinery(town, r)))
     return done
+
+
+def _started(what: str, start: Callable[[], object]) -> str:
+    try:
+        start()
+    except SessionError as exc:
+        return f"{what}: not running; started by another meanwhile ({exc})"
+    return f"{what}: not running; started"
 
 
 def run(town: Town, log: Callable[[str], None] = print,
@@ -103,6 +137,8 @@ def run(town: Town, log: Callable[[str], None] = print,
         os.close(fd)
         log("a Deacon is already running for this town")
         return
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
     stop = stop or threading.Event()
     try:
         while not stop.is_set():
@@ -111,3 +147,21 @@ def run(town: Town, log: Callable[[str], None] = print,
             stop.wait(EVERY)
     finally:
         os.close(fd)
+
+
+def main(argv: list[str]) -> int:
+    """Boot as the session manager runs it when the reactor's or the Deacon's session ends
+    (`python -m gt.supervision.deacon <town>`, `Town.boot_watch`): never fails loudly, it
+    runs with nobody to read it."""
+    try:
+        line = boot(Town(Path(argv[0])), "the session manager's exit hook")
+    except (GtError, BeadsError, OSError, IndexError) as exc:
+        print(f"boot: {exc}", file=sys.stderr)
+        return 1
+    if line:
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -29,6 +29,12 @@ def git(cwd: Path, *args: str) -> str:
                           text=True).stdout
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (in their order): run in parallel, the long ones then start at once
+    beside the many short ones, instead of trailing alone at the end of the run."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No user config leaks in: a fixed identity, no BD_ACTOR, a private HOME."""

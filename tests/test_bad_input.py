@@ -32,6 +32,10 @@ PROGRAMS = {"bd": [sys.executable, "-m", "beads"], "gt": [sys.executable, "-m", 
 NOT_UTF8 = b"\xff\xfe bad \x1b[2J\x07"  # undecodable bytes, an escape sequence, a bell
 UNSAFE = (b"\x1b", b"\x07", b"\x9b")
 
+# The module shares a town and runs each kind of bad input for every command at once: its
+# tests stay on one worker in a parallel run.
+pytestmark = pytest.mark.xdist_group("bad_input")
+
 
 def leaf_commands(group: click.Group,
                   path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:

@@ -9,6 +9,9 @@ import pytest
 
 from tests.fuzz_helpers import FuzzTown, check, make_fuzz_town, run
 
+# The module shares a fuzzed town: its tests stay on one worker in a parallel run.
+pytestmark = pytest.mark.xdist_group("fuzz_findings")
+
 
 @pytest.fixture(scope="module")
 def town(tmp_path_factory: pytest.TempPathFactory) -> FuzzTown:

@@ -19,8 +19,10 @@ from tests.gt_helpers import bd, gt, make_town
 
 playwright_api = pytest.importorskip("playwright.sync_api",
                                      reason="playwright is not installed (./tasks installs it)")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine "
-                                "(./tasks installs Debian's chromium when run as root)")
+# The module shares a served town and a browser: its tests stay on one worker in a parallel run.
+pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine "
+                                 "(./tasks installs Debian's chromium when run as root)"),
+              pytest.mark.xdist_group("dashboard_browser")]
 
 
 @pytest.fixture(scope="module")

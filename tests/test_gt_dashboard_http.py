@@ -14,6 +14,9 @@ import pytest
 from tests.dashboard_helpers import HOSTILE, Served, dashboard, seed
 from tests.gt_helpers import bd, gt, make_town, run, wait_for
 
+# The module shares a served, seeded town: its tests stay on one worker in a parallel run.
+pytestmark = pytest.mark.xdist_group("dashboard_http")
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]

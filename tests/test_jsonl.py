@@ -22,6 +22,9 @@ from tests.conftest import FIXTURES, bd_run, git, needs_fixtures, run_bd, tip
 FIXTURE = FIXTURES / "beads-issues.jsonl"
 SAMPLE = Path(__file__).parent / "data" / "beads-sample.jsonl"
 
+# The module shares a ledger per data set: its tests stay on one worker in a parallel run.
+pytestmark = pytest.mark.xdist_group("jsonl")
+
 
 @dataclass(frozen=True)
 class DataSet:

@@ -11,6 +11,9 @@ import pytest
 
 from tests.gt_helpers import bd, gt, make_project, make_town, run
 
+# The module shares a town: its tests stay on one worker in a parallel run.
+pytestmark = pytest.mark.xdist_group("rig_add_refusals")
+
 
 @pytest.fixture(scope="module")
 def town(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -252,7 +252,17 @@ def test_gc_never_touches_another_towns_sessions(tmp_path: Path) -> None:
                            capture_output=True)
 
 
-def test_agents_and_polecat_status_show_state_and_evidence(town: Path) -> None:
+@pytest.fixture
+def patient_town(tmp_path: Path) -> Iterator[Path]:
+    """A town whose agents count as stalled only after a minute of silence, so that a status
+    read a few slow commands after the agent's last output still finds it working."""
+    root = tmux_town(tmp_path, stall_after=60.0)
+    yield root
+    subprocess.run(["tmux", "-L", Town(root).socket, "kill-server"], capture_output=True)
+
+
+def test_agents_and_polecat_status_show_state_and_evidence(patient_town: Path) -> None:
+    town = patient_town
     bead = work(town, "busy", hang=600)
     gt(town, "sling", bead, "proj", "--no-convoy")
     wait_for(lambda: json.loads(gt(town, "polecat", "status", NUX, "--json").stdout)["state"]

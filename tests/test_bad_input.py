@@ -41,7 +41,10 @@ def leaf_commands(group: click.Group,
                   path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     """Every command under `group`, by its words; hidden ones (`gt _hook`, which git runs
     and which must never fail a git command) are not a user's to mistype."""
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in sorted(group.list_commands(context)):
+        command = group.get_command(context, name)
+        assert command is not None, name
         if command.hidden:
             continue
         if isinstance(command, click.Group):

@@ -30,9 +30,16 @@ def index() -> dict[str, tuple[set[str], str]]:
     return rows
 
 
+def subcommands(group: click.Group) -> dict[str, click.Command]:
+    """A group's commands by name, through click's API (`gt` loads its modules lazily)."""
+    context = click.Context(group)
+    found = {name: group.get_command(context, name) for name in group.list_commands(context)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
 def leaves(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     if isinstance(command, click.Group):
-        return [leaf for name, sub in command.commands.items()
+        return [leaf for name, sub in subcommands(command).items()
                 for leaf in leaves(sub, (*path, name))]
     return [path]
 
@@ -41,7 +48,7 @@ def commands() -> dict[str, tuple[set[str], set[str]]]:
     """`<tool> <command>` -> (its subcommands, the modules defining them), from the CLIs."""
     found = {}
     for tool, group in (("gt", gt_cli), ("bd", bd_cli)):
-        for name, command in group.commands.items():
+        for name, command in subcommands(group).items():
             subs = {" ".join(leaf) for leaf in leaves(command)} - {""}
             callbacks = [command] if not isinstance(command, click.Group) else \
                 [_at(command, leaf.split()) for leaf in subs]
@@ -55,7 +62,7 @@ def _at(group: click.Group, path: list[str]) -> click.Command:
     command: click.Command = group
     for name in path:
         assert isinstance(command, click.Group)
-        command = command.commands[name]
+        command = subcommands(command)[name]
     return command
 
 
@@ -90,3 +97,19 @@ def test_the_check_names_a_missing_command_a_wrong_subcommand_list_and_module() 
         "bd ready: defined in ['beads/cli/listing.py'], the index says beads/cli/ready.py",
         "gt mail: subcommands ['archive', 'check', 'inbox', 'read', 'send'], the index says "
         "['send']"]
+
+
+def test_gt_command_table_names_exactly_what_each_module_registers() -> None:
+    """`gt` loads a command's module on first use, from `COMMANDS`: every module there must
+    register exactly the commands the table gives it, and no other module any."""
+    from gt.cli.main import COMMANDS
+
+    registered: dict[str, str] = {}
+    for module_name in sorted(set(COMMANDS.values())):
+        scratch = click.Group()
+        __import__(f"gt.cli.{module_name}", fromlist=["register"]).register(scratch)
+        registered.update(dict.fromkeys(scratch.commands, module_name))
+    assert registered == COMMANDS
+    assert sorted((ROOT / "gt" / "cli").glob("*.py")) == sorted(
+        p for p in (ROOT / "gt" / "cli").glob("*.py")
+        if p.stem in set(COMMANDS.values()) or "def register(" not in p.read_text())

@@ -1,50 +1,51 @@
-"""The `gt` command group and the registration of every command module."""
+"""The `gt` command group: a table from each command to the module that defines it.
+
+A module is imported only when one of its commands runs (or help lists them all), so `gt
+hook` pays for `gt/cli/hook.py` and what it imports, not for the dashboard's web stack or
+the demo. `tests/test_command_index.py` checks the table against what each module registers.
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 import click
 
 from beads.cli.error_handler import run_click
-from gt.cli import (
-    agent_hook,
-    agents,
-    config,
-    convoy,
-    costs,
-    crew,
-    dashboard,
-    deacon,
-    demo,
-    doctor,
-    done,
-    escalate,
-    estop,
-    feed,
-    formula,
-    githooks,
-    handoff,
-    hook,
-    install,
-    mail,
-    mol,
-    mq,
-    nudge,
-    polecat,
-    prime,
-    queue,
-    reactor,
-    refinery,
-    rig,
-    seance,
-    sessions,
-    sling,
-    status,
-    sync,
-)
 from gt.cli.common import GtContext, beat_for_agent
 
+# One module per command group, named for it: gt/cli/<module>.py registers these commands.
+COMMANDS: dict[str, str] = {
+    "status": "status", "install": "install", "rig": "rig", "crew": "crew",
+    "agents": "agents", "config": "config", "prime": "prime",
+    "sling": "sling", "unsling": "sling", "release": "sling", "hook": "hook", "done": "done",
+    "handoff": "handoff", "nudge": "nudge",
+    "session": "sessions", "mayor": "sessions", "up": "sessions", "down": "sessions",
+    "peek": "sessions",
+    "mail": "mail", "convoy": "convoy", "refinery": "refinery", "mq": "mq",
+    "reactor": "reactor", "feed": "feed", "hooks": "githooks", "_hook": "githooks",
+    "sync": "sync", "demo": "demo", "agent-hook": "agent_hook", "polecat": "polecat",
+    "escalate": "escalate", "deacon": "deacon", "queue": "queue", "estop": "estop",
+    "thaw": "estop", "seance": "seance", "doctor": "doctor", "dashboard": "dashboard",
+    "formula": "formula", "mol": "mol", "costs": "costs",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class CommandTable(click.Group):
+    """A click group whose commands come from `COMMANDS`, each module loaded on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module: Any = importlib.import_module(f"gt.cli.{COMMANDS[cmd_name]}")
+            module.register(self)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=CommandTable, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (also accepted per command).")
 @click.version_option(package_name="gastown-py", prog_name="gt")
 @click.pass_context
@@ -53,14 +54,6 @@ def cli(context: click.Context, as_json: bool) -> None:
     context.obj = GtContext()
     context.obj.json = as_json
     beat_for_agent()
-
-
-# One module per command group, named for it: gt/cli/<group>.py.
-for module in (status, install, rig, crew, agents, config, prime, sling, hook, done, handoff,
-               nudge, sessions, mail, convoy, refinery, mq, reactor, feed, githooks, sync, demo,
-               agent_hook, polecat, escalate, deacon, queue, estop, seance, doctor, dashboard,
-               formula, mol, costs):
-    module.register(cli)
 
 
 def main() -> None:

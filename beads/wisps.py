@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from beads import query
 from beads.creation import NewBead
 from beads.errors import InvalidInput
-from beads.ledger import Ledger
 from beads.store import Intent
 from beads.view import View
+
+if TYPE_CHECKING:  # the ledger loads pygit2, which a warm read never needs
+    from beads.ledger import Ledger
 
 
 def burn(ledger: Ledger, partials: Iterable[str]) -> list[str]:

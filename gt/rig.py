@@ -14,10 +14,6 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pygit2
-
-from beads import ledgerref
-from beads.ledgerref import BrokenLedgerRef
 from gt.agents import NAME_RE, Address, ensure_agent
 from gt.errors import GtError
 from gt.git import git, out
@@ -61,6 +57,11 @@ class Rig:
 
     def ledger_sound(self) -> bool:
         """Whether the rig's ledger ref is absent or names a commit (`beads.ledgerref`)."""
+        import pygit2  # late: the fast read paths never load it
+
+        from beads import ledgerref
+        from beads.ledgerref import BrokenLedgerRef
+
         try:
             ledgerref.tip(pygit2.Repository(str(self.repo)))
         except (BrokenLedgerRef, pygit2.GitError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import signal
 import socket
@@ -110,3 +111,21 @@ def git_daemon(repository: Path) -> Iterator[str]:
     finally:
         os.killpg(daemon.pid, signal.SIGTERM)
         daemon.wait()
+
+
+def start_reactor(town: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`gt reactor run` in its own process session, its output appended to `log`; returns
+    once `gt reactor status` says it runs."""
+    handle = open(log, "ab")  # noqa: SIM115 - the process owns it until it exits
+    process = subprocess.Popen([*GT, "reactor", "run"], cwd=town, stdout=handle,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    wait_for(lambda: json.loads(gt(town, "reactor", "status", "--json").stdout)["running"])
+    return process
+
+
+def idle_agents(town: Path) -> None:
+    """Make the town's agents sleep on their work: what a test that looks at a hook after a
+    sling needs (the scripted runtime defers a bead with no script at once)."""
+    gt(town, "config", "agent", "set", "idle",
+       f"{sys.executable} -c 'import time; time.sleep(120)'", "--prompt", "none")
+    gt(town, "config", "default-agent", "idle")

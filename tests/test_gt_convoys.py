@@ -11,12 +11,13 @@ import pytest
 
 from gt.town import Town
 from gt.work import stranded
-from tests.gt_helpers import bd, gt, make_town, wait_for
+from tests.gt_helpers import bd, gt, idle_agents, make_town, wait_for
 
 
 @pytest.fixture
 def town(tmp_path: Path):  # type: ignore[no-untyped-def]
     root = make_town(tmp_path)
+    idle_agents(root)
     yield root
     gt(root, "down", check=False)
 

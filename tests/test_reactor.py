@@ -20,15 +20,7 @@ from beads.ledger import NewBead
 from beads.query import Filters
 from gt.reactor.scan import batch_size, commits_since
 from gt.town import Town
-from tests.gt_helpers import GT, bd, gt, make_project, make_town, run, wait_for
-
-
-def start_reactor(town: Path, log: Path) -> subprocess.Popen[bytes]:
-    handle = open(log, "ab")  # noqa: SIM115 - the process owns it until it exits
-    process = subprocess.Popen([*GT, "reactor", "run"], cwd=town, stdout=handle,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    wait_for(lambda: json.loads(gt(town, "reactor", "status", "--json").stdout)["running"])
-    return process
+from tests.gt_helpers import bd, gt, make_project, make_town, run, start_reactor, wait_for
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.gt_helpers import bd, gt, make_project, make_town, wait_for
-from tests.test_reactor import start_reactor, stop
+from tests.gt_helpers import bd, gt, make_project, make_town, start_reactor, wait_for
+from tests.test_reactor import stop
 
 
 @pytest.mark.slow

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.gt_helpers import bd, gt, make_town, wait_for
-from tests.test_reactor import start_reactor, stop
+from tests.gt_helpers import bd, gt, make_town, start_reactor, wait_for
+from tests.test_reactor import stop
 
 # A runtime that says who started it, then stays up like an agent waiting for input.
 RECORDER = ("import os, sys, time; "

@@ -19,7 +19,7 @@ from gt.supervision.driver import Supervisor
 from gt.supervision.witness import Witness
 from gt.town import Town
 from gt.work.sling import sling
-from tests.gt_helpers import GT, bd, gt, make_project, wait_for
+from tests.gt_helpers import bd, gt, make_project, start_reactor, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -67,14 +67,6 @@ def actions(town: Path, address: str = NUX) -> list[dict[str, Any]]:
         if text.startswith("supervisor "):
             out.append(json.loads(text.split(": ", 1)[1]))
     return out
-
-
-def start_reactor(town: Path, log: Path) -> subprocess.Popen[bytes]:
-    handle = open(log, "ab")  # noqa: SIM115 - the process owns it until it exits
-    process = subprocess.Popen([*GT, "reactor", "run"], cwd=town, stdout=handle,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    wait_for(lambda: json.loads(gt(town, "reactor", "status", "--json").stdout)["running"])
-    return process
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

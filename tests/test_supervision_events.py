@@ -19,7 +19,7 @@ from beads import Ledger
 from gt.agents import Address
 from gt.sessions.base import record_path
 from gt.town import Town
-from tests.gt_helpers import GT, bd, gt, make_project, wait_for
+from tests.gt_helpers import GT, bd, gt, make_project, start_reactor, wait_for
 
 NUX = Address.parse("proj/polecats/nux")
 
@@ -90,14 +90,6 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
-
-
-def start_reactor(town: Path, log: Path) -> subprocess.Popen[bytes]:
-    handle = open(log, "ab")  # noqa: SIM115 - the process owns it until it exits
-    process = subprocess.Popen([*GT, "reactor", "run"], cwd=town, stdout=handle,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    wait_for(lambda: json.loads(gt(town, "reactor", "status", "--json").stdout)["running"])
-    return process
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

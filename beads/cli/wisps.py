@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from beads import query, wisps
+from beads import query
 from beads.cli.context import handles_errors, json_option, settings
 from beads.cli.output import bead_line, emit_json, emit_raw_list, line, safe
 
@@ -38,6 +38,8 @@ def wisp_list() -> None:
 def wisp_burn(beads: tuple[str, ...]) -> None:
     """Forget wisps: nothing about them was ever committed."""
     s = settings()
+    from beads import wisps  # late: it loads pygit2, which a warm read never needs
+
     burned = wisps.burn(s.ledger(), beads)
     if s.json:
         emit_json({"burned": burned})
@@ -53,6 +55,8 @@ def wisp_burn(beads: tuple[str, ...]) -> None:
 def wisp_squash(bead: str, title: str | None) -> None:
     """Commit one digest bead for a wisp and its wisp children, then burn them."""
     s = settings()
+    from beads import wisps
+
     digest = wisps.squash(s.ledger(), bead, title)
     if s.json:
         emit_json(digest)
@@ -67,6 +71,8 @@ def wisp_squash(bead: str, title: str | None) -> None:
 def promote(bead: str) -> None:
     """Make a wisp durable: commit it (same id) and drop it from the overlay."""
     s = settings()
+    from beads import wisps
+
     promoted = wisps.promote(s.ledger(), bead)
     if s.json:
         emit_json(promoted)

@@ -16,7 +16,12 @@ def lock_path(town: Town) -> Path:
 
 def running_pid(town: Town) -> int | None:
     """The pid of the town's live reactor, or None."""
-    path = lock_path(town)
+    return holder_pid(lock_path(town))
+
+
+def holder_pid(path: Path) -> int | None:
+    """The pid written in a lock file that a live process holds with `flock` (-1 while it
+    has not written it yet), or None when nobody holds it."""
     if not path.exists():
         return None
     fd = os.open(path, os.O_RDONLY)

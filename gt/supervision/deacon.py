@@ -27,7 +27,7 @@ from beads.errors import BeadsError
 from gt import launch
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
-from gt.reactor.lock import running_pid
+from gt.reactor.lock import holder_pid, running_pid
 from gt.rig import rigs_readable
 from gt.sessions import SessionError
 from gt.supervision.judge import Verdict
@@ -57,18 +57,7 @@ def deacon_running(town: Town) -> bool:
 def deacon_pid(town: Town) -> int | None:
     """The pid of the running Deacon (from its lock file), -1 while it has not written it
     yet, or None when no Deacon holds the lock."""
-    path = lock_path(town)
-    if not path.exists():
-        return None
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        text = path.read_text().strip()
-        return int(text) if text.isdigit() else -1
-    finally:
-        os.close(fd)
-    return None
+    return holder_pid(lock_path(town))
 
 
 def boot(town: Town, trigger: str = "the reactor's timer pass") -> str | None:

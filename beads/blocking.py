@@ -45,16 +45,12 @@ def compute(db: sqlite3.Connection) -> Held:
     frontier = list(held)
     while frontier:
         level, frontier = frontier, []
-        for chunk in _chunks(level):
-            marks = ",".join("?" * len(chunk))
-            for child, parent in db.execute(
-                    f"SELECT id, parent FROM beads WHERE parent IN ({marks}) "
-                    "AND status != 'closed'", chunk):
-                if any(reason == PARENT_BLOCKED for _, reason in held.get(child, ())):
-                    continue
-                if child not in held:
-                    frontier.append(child)
-                held[child].append((parent, PARENT_BLOCKED))
+        for child, parent in _open_children(db, level):
+            if any(reason == PARENT_BLOCKED for _, reason in held.get(child, ())):
+                continue
+            if child not in held:
+                frontier.append(child)
+            held[child].append((parent, PARENT_BLOCKED))
     return dict(held)
 
 
@@ -73,6 +69,15 @@ def _waits_reason(db: sqlite3.Connection, target: str, metadata: str | None) -> 
     if children and (open_children if gate == "all" else open_children == len(children)):
         return f"waits for {gate} children"
     return None
+
+
+def _open_children(db: sqlite3.Connection, parents: Collection[str]
+                   ) -> Iterator[tuple[str, str]]:
+    """(child, parent) for every open child of `parents`."""
+    for chunk in _chunks(parents):
+        marks = ",".join("?" * len(chunk))
+        yield from db.execute(f"SELECT id, parent FROM beads WHERE parent IN ({marks}) "
+                              "AND status != 'closed'", chunk)
 
 
 def _chunks(ids: Collection[str], size: int = 500) -> Iterator[list[str]]:
@@ -143,22 +148,18 @@ def update(db: sqlite3.Connection, changed: Collection[str], parents: Collection
     frontier = list(now_held)
     while frontier:
         level, frontier = frontier, []
-        for chunk in _chunks(level):
-            marks = ",".join("?" * len(chunk))
-            for child, parent in db.execute(
-                    f"SELECT id, parent FROM beads WHERE parent IN ({marks}) "
-                    "AND status != 'closed'", chunk):
-                if child in parent_blocked:
-                    continue
-                parent_blocked[child] = parent
-                if child in unsettled:
-                    if child not in now_held:
-                        now_held.add(child)
-                        frontier.append(child)
-                    continue
-                gained.append((child, parent))
-                if not _held_among(db, [child]):
+        for child, parent in _open_children(db, level):
+            if child in parent_blocked:
+                continue
+            parent_blocked[child] = parent
+            if child in unsettled:
+                if child not in now_held:
+                    now_held.add(child)
                     frontier.append(child)
+                continue
+            gained.append((child, parent))
+            if not _held_among(db, [child]):
+                frontier.append(child)
     for chunk in _chunks(unsettled):
         db.execute(f"DELETE FROM held WHERE id IN ({','.join('?' * len(chunk))})", chunk)
     fresh = []

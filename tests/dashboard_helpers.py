@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from gt.town import Town
-from tests.gt_helpers import GT, _free_port, bd, gt, run, wait_for
+from tests.gt_helpers import GT, _free_port, bd, gt, idle_agents, make_town, run, wait_for
 
 HOSTILE = "<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\"> & \"q\""
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -84,3 +84,16 @@ def dashboard(town: Path) -> Iterator[Served]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def seeded_dashboard(base: Path) -> Iterator[Served]:
+    """A town at `base` whose agents sleep on their work, seeded (`seed`; the ids on the
+    server's `ids`), its dashboard served; the town is taken down afterwards."""
+    town = make_town(base)
+    idle_agents(town)
+    ids = seed(town)
+    with dashboard(town) as server:
+        server.ids = ids  # type: ignore[attr-defined]
+        yield server
+    gt(town, "down", check=False)

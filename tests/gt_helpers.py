@@ -129,3 +129,17 @@ def idle_agents(town: Path) -> None:
     gt(town, "config", "agent", "set", "idle",
        f"{sys.executable} -c 'import time; time.sleep(120)'", "--prompt", "none")
     gt(town, "config", "default-agent", "idle")
+
+
+def town_with_remote(base: Path) -> tuple[Path, Path]:
+    """The town `base/east`, installed with the empty bare remote `base/town.git` for the
+    town, and the rig `proj` (prefix pj) cloned from the bare `base/proj.git`: what a second
+    machine joins. Returns the town and its remote."""
+    shared = base / "town.git"
+    run(["git", "init", "-q", "--bare", str(shared)], base)
+    origin = base / "proj.git"
+    run(["git", "clone", "-q", "--bare", str(make_project(base / "seed")), str(origin)], base)
+    east = base / "east"
+    gt(base, "install", str(east), "--no-tmux", "--remote", str(shared))
+    gt(east, "rig", "add", "proj", str(origin), "--prefix", "pj")
+    return east, shared

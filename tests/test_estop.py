@@ -18,7 +18,7 @@ import pytest
 
 from gt.town import Town
 from tests.conftest import git
-from tests.gt_helpers import GT, bd, gt, make_project, wait_for
+from tests.gt_helpers import GT, bd, gt, make_project, town_with_remote, wait_for
 
 COUNTER = """import pathlib, sys, time
 path, n = pathlib.Path(sys.argv[1]), 0
@@ -152,13 +152,7 @@ def test_estop_of_one_rig_leaves_the_rest_running(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_clone_of_the_town_is_frozen_after_gt_sync(tmp_path: Path) -> None:
-    shared = tmp_path / "town.git"
-    git(tmp_path, "init", "-q", "--bare", str(shared))
-    origin = tmp_path / "proj.git"
-    git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin))
-    east = tmp_path / "east"
-    gt(tmp_path, "install", str(east), "--no-tmux", "--remote", str(shared))
-    gt(east, "rig", "add", "proj", str(origin), "--prefix", "pj")
+    east, shared = town_with_remote(tmp_path)
     counter = with_counter(east, tmp_path)
     gt(east, "sync")
     west = tmp_path / "west"

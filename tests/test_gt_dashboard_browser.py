@@ -14,8 +14,14 @@ from typing import Any
 
 import pytest
 
-from tests.dashboard_helpers import CHROMIUM, CHROMIUM_FLAGS, HOSTILE, Served, dashboard, seed
-from tests.gt_helpers import bd, gt, idle_agents, make_town
+from tests.dashboard_helpers import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    HOSTILE,
+    Served,
+    seeded_dashboard,
+)
+from tests.gt_helpers import bd
 
 playwright_api = pytest.importorskip("playwright.sync_api",
                                      reason="playwright is not installed (./tasks installs it)")
@@ -27,13 +33,8 @@ pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this m
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    town = make_town(tmp_path_factory.mktemp("browser"))
-    idle_agents(town)
-    ids = seed(town)
-    with dashboard(town) as server:
-        server.ids = ids  # type: ignore[attr-defined]
+    with seeded_dashboard(tmp_path_factory.mktemp("browser")) as server:
         yield server
-    gt(town, "down", check=False)
 
 
 @pytest.fixture(scope="module")

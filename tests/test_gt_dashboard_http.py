@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.dashboard_helpers import HOSTILE, Served, dashboard, seed
-from tests.gt_helpers import bd, gt, idle_agents, make_town, run, wait_for
+from tests.dashboard_helpers import HOSTILE, Served, seeded_dashboard
+from tests.gt_helpers import bd, run, wait_for
 
 # The module shares a served, seeded town: its tests stay on one worker in a parallel run.
 pytestmark = pytest.mark.xdist_group("dashboard_http")
@@ -20,13 +20,8 @@ pytestmark = pytest.mark.xdist_group("dashboard_http")
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    town = make_town(tmp_path_factory.mktemp("dash"))
-    idle_agents(town)
-    ids = seed(town)
-    with dashboard(town) as server:
-        server.ids = ids  # type: ignore[attr-defined]
+    with seeded_dashboard(tmp_path_factory.mktemp("dash")) as server:
         yield server
-    gt(town, "down", check=False)
 
 
 def show(town: Path, bead: str) -> dict:

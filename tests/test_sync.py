@@ -15,7 +15,16 @@ import pytest
 from beads import Ledger
 from beads.sync import merged_tree
 from tests.conftest import git, run_bd
-from tests.gt_helpers import GT, bd, git_daemon, gt, machine_town, make_project, wait_for
+from tests.gt_helpers import (
+    GT,
+    bd,
+    git_daemon,
+    gt,
+    machine_town,
+    make_project,
+    town_with_remote,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -207,13 +216,7 @@ def test_two_towns_installed_with_one_remote_share_the_towns_ledger(tmp_path: Pa
 
 @pytest.mark.slow
 def test_a_second_machine_joins_a_town_through_its_remote(tmp_path: Path) -> None:
-    shared = tmp_path / "town.git"
-    git(tmp_path, "init", "-q", "--bare", str(shared))
-    origin = tmp_path / "proj.git"
-    git(tmp_path, "clone", "-q", "--bare", str(make_project(tmp_path / "seed")), str(origin))
-    east = tmp_path / "east"
-    gt(tmp_path, "install", str(east), "--no-tmux", "--remote", str(shared))
-    gt(east, "rig", "add", "proj", str(origin), "--prefix", "pj")
+    east, shared = town_with_remote(tmp_path)
     work = json.loads(bd(east / "proj", "create", "Filed on east", "--json").stdout)["id"]
     synced = {r["ledger"]: r for r in json.loads(gt(east, "sync", "--json").stdout)}
     assert synced["town"]["main"] == "pushed"

@@ -80,6 +80,13 @@ def ensure_agent(ledger: Ledger, address: Address, runtime: str | None = None,
     existing = agent_bead(ledger, address)
     if existing is not None:
         return existing
+    return ledger.create(str(address), bead_id=address.bead_id(ledger.prefix),
+                         **agent_fields(address, runtime, home))
+
+
+def agent_fields(address: Address, runtime: str | None = None,
+                 home: str | None = None) -> dict[str, Any]:
+    """A new agent bead's fields: idle, nothing hooked, homed on `home`."""
     fields: dict[str, Any] = {"issue_type": "agent", "role": address.role,
                               "agent_state": "idle"}
     if home:
@@ -88,7 +95,7 @@ def ensure_agent(ledger: Ledger, address: Address, runtime: str | None = None,
         fields["rig"] = address.rig
     if runtime:
         fields["runtime"] = runtime
-    return ledger.create(str(address), bead_id=address.bead_id(ledger.prefix), **fields)
+    return fields
 
 
 def homed_here(agent: dict[str, Any], machine: str) -> bool:

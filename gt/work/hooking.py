@@ -28,7 +28,7 @@ from beads.errors import NotFound
 from beads.model import now_iso
 from beads.store import Intent
 from beads.view import View
-from gt.agents import POLECAT_NAMES, Address
+from gt.agents import POLECAT_NAMES, Address, agent_fields
 from gt.control import admission, queue
 from gt.errors import GtError
 from gt.town import Town
@@ -209,13 +209,7 @@ def _hook(view: View, hooked: Hooked, made: list[Intent], request: HookRequest
 
 
 def _agent_spec(address: Address, view: View, request: HookRequest) -> NewBead:
-    fields: dict[str, Any] = {"issue_type": "agent", "role": address.role,
-                              "agent_state": "idle", "home": request.home or None}
-    if address.rig:
-        fields["rig"] = address.rig
-    if request.runtime:
-        fields["runtime"] = request.runtime
-    return NewBead(str(address), fields=fields,
+    return NewBead(str(address), fields=agent_fields(address, request.runtime, request.home),
                    bead_id=address.bead_id(view.snap.meta["prefix"]))
 
 

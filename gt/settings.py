@@ -101,6 +101,7 @@ class SupervisionSettings:
     escalate_again: float = 3600.0  # an unacknowledged escalation is raised again
     escalate_nudge: bool = True  # nudge the Mayor as well as mailing it
     escalate_command: list[str] = field(default_factory=list)  # argv run for critical ones
+    stale_lock: float = 120.0  # a git lock file this old, open in no process: removed
 
 
 @dataclass
@@ -243,7 +244,7 @@ SUPERVISION_KEYS = {"spawn_grace": SECONDS, "stall_after": SECONDS, "restart_bac
                     "restart_backoff_max": SECONDS, "crash_loop_restarts": COUNT,
                     "crash_loop_window": SECONDS, "idle_reap": SECONDS, "gupp_after": SECONDS,
                     "every": SECONDS, "escalate_again": SECONDS, "escalate_nudge": FLAG,
-                    "escalate_command": WORDS}
+                    "escalate_command": WORDS, "stale_lock": SECONDS}
 TABLES = ("town", "agents", "runtimes", "rigs", "supervision")
 
 

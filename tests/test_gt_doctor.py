@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -151,6 +152,26 @@ def test_a_stale_git_lock_is_removed(town: Path) -> None:
     doctor(town, "--fix")
     assert not lock.exists() and fresh.exists(), "only the stale lock goes"
     fresh.unlink()
+
+
+def test_an_old_git_lock_a_process_holds_open_is_reported_and_kept(town: Path) -> None:
+    lock = town / "proj" / ".repo.git" / "refs" / "heads" / "main.lock"
+    lock.write_text("0" * 40 + "\n")
+    old = time.time() - 3600
+    os.utime(lock, (old, old))
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+                               "f = open(sys.argv[1])\nprint('open', flush=True)\n"
+                               "time.sleep(60)", str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        [found] = problems(doctor(town)[1], "stale locks")
+        assert f"held open by pid {holder.pid}" in found["message"]
+        doctor(town, "--fix")
+        assert lock.exists(), "a lock a live process holds is never removed"
+    finally:
+        holder.kill()
+        holder.wait()
+    lock.unlink()
 
 
 def test_verify_runs_on_request(town: Path) -> None:

@@ -212,6 +212,11 @@ class Refinery:
         moved = git("update-ref", "-m", f"refinery: merge {len(stack)} request(s)",
                     f"refs/heads/{self.rig.branch}", new, base, cwd=self.rig.repo, check=False)
         if moved.returncode != 0:
+            lock = self.rig.repo / "refs" / "heads" / f"{self.rig.branch}.lock"
+            if lock.exists():
+                raise GtError(f"{self.rig.branch} is locked (refs/heads/{self.rig.branch}.lock)"
+                              ": a git process is writing it, or was killed while it did; "
+                              "the Deacon removes a stale lock")
             return None
         pushed = push_branch(self.rig, base, new)
         return outcomes.merged(self.rig, [(s.request, s.bead, s.commit) for s in stack], pushed)

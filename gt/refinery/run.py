@@ -34,13 +34,18 @@ def drain(rig: Rig, report: Callable[[Outcome], None] | None = None,
 def run_forever(rig: Rig, report: Callable[[Outcome], None], poll: float = 0.5,
                 log: Callable[[str], None] = print) -> None:
     """Drain, then look again every `poll` seconds (the reactor also wakes it). A failure
-    is logged and the queue tried again: the Refinery session never dies of one request.
-    While the town or the rig is frozen (`gt estop`), it merges nothing."""
+    is logged (once while it repeats) and the queue tried again: the Refinery session never
+    dies of one request. While the town or the rig is frozen (`gt estop`), it merges
+    nothing."""
     refinery = Refinery(rig)
+    last = ""
     while True:
         try:
             if not is_frozen(rig.town, rig.name):  # an emergency stop: merge nothing
                 drain(rig, report, refinery)
+            last = ""
         except BeadsError as exc:
-            log(f"refinery of {rig.name}: {exc.message}; trying again")
+            if exc.message != last:
+                log(f"refinery of {rig.name}: {exc.message}; trying again")
+            last = exc.message
         time.sleep(poll)

@@ -7,7 +7,10 @@ once (neither is then left to restart the other), so the session manager runs Bo
 whenever the reactor's or the Deacon's session ends (`Town.boot_watch`: tmux's
 `session-closed` hook, or the process wrapper, runs `python -m gt.supervision.deacon
 <town>`); the server that held the sessions outlives them. Boot starts the Deacon, whose first
-round starts the reactor: no single crash, nor both together, stops the town.
+round starts the reactor: no single crash, nor both together, stops the town. A git process
+killed mid-write (a Refinery in `git update-ref`, say) leaves a lock file that stops every
+later write of that ref: the Deacon removes one in a rig's shared repository once it is stale
+(`gt.gitlocks`: old, and open in no process), each removal a ledger event with its evidence.
 
 The town is up between `gt up` and `gt down` (a marker file under `.git/gt/`): a town taken
 down on purpose is never started again behind the person's back.
@@ -24,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from beads.errors import BeadsError
-from gt import launch
+from gt import gitlocks, launch
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
 from gt.reactor.lock import holder_pid, running_pid
@@ -90,12 +93,13 @@ def _note(town: Town, what: str, evidence: dict[str, object]) -> None:
 
 
 def check(town: Town) -> list[str]:
-    """One round: restart the reactor and each Refinery if the town is up and they are gone.
-    A session someone else started in the moment between the look and the start (`gt up`,
-    the reactor's own wake of a Refinery) is left to run."""
+    """One round: restart the reactor and each Refinery if the town is up and they are gone,
+    and clear the rigs' stale git locks. A session someone else started in the moment
+    between the look and the start (`gt up`, the reactor's own wake of a Refinery) is left
+    to run."""
     if not is_up(town):
         return []
-    done = []
+    done = clear_stale_locks(town)
     if running_pid(town) is None and not town.backend().is_live(launch.REACTOR_SESSION):
         _note(town, "the reactor", {"lock_held": False, "session_live": False})
         done.append(_started("reactor", lambda: launch.start_reactor(town)))
@@ -105,6 +109,24 @@ def check(town: Town) -> list[str]:
             _note(town, f"{rig.name}/refinery", {"session_live": False})
             done.append(_started(f"{rig.name}/refinery",
                                  lambda r=rig: launch.start_refinery(town, r)))
+    return done
+
+
+def clear_stale_locks(town: Town) -> list[str]:
+    """Remove the stale git locks in each rig's shared repository, recording each first."""
+    older_than = town.settings.supervision.stale_lock
+    done = []
+    for rig in rigs_readable(town):
+        for path, age in gitlocks.stale(rig.repo, older_than).items():
+            name = str(path.relative_to(rig.repo))
+            evidence = {"rig": rig.name, "lock": name, "age_seconds": age,
+                        "older_than": older_than, "open_by": []}
+            address = Address("deacon")
+            ensure_agent(town.ledger("deacon"), address)
+            record(town, address, "unlock", Verdict("stale", evidence),
+                   detail=f"removed {rig.name}'s {name}: {age:g} s old, open in no process")
+            path.unlink(missing_ok=True)
+            done.append(f"{rig.name}: removed the stale lock {name} ({age:g} s old)")
     return done
 
 

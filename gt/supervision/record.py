@@ -16,7 +16,7 @@ from gt.supervision.judge import Verdict
 from gt.town import Town
 from gt.whoami import agent_ledger
 
-ACTIONS = ("restart", "nudge", "stop", "park", "escalate", "reap", "release")
+ACTIONS = ("restart", "nudge", "stop", "park", "escalate", "reap", "release", "unlock")
 
 
 def supervisor_of(address: Address) -> str:

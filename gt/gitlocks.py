@@ -1,0 +1,67 @@
+"""git's own lock files (`*.lock` beside an index, a ref, packed-refs, config) that a killed
+git process left behind: git refuses every later write of that file while one is there. A
+lock is stale on two signals, never one: it is older than a limit (git holds one for
+milliseconds), and no process has it open (read from `/proc`). Where `/proc` cannot be read
+the second signal is unknown, and nothing is judged stale."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+TOP_LEVEL = ("index.lock", "packed-refs.lock", "HEAD.lock", "config.lock", "shallow.lock")
+
+
+def old(git_dir: Path, older_than: float) -> dict[Path, float]:
+    """git lock files under `git_dir` untouched for `older_than` seconds, with their age."""
+    now = time.time()
+    found = [git_dir / name for name in TOP_LEVEL]
+    for folder, _dirs, files in os.walk(git_dir / "refs"):
+        found += [Path(folder) / name for name in files if name.endswith(".lock")]
+    worktrees = git_dir / "worktrees"
+    if worktrees.is_dir():
+        found += [entry / "index.lock" for entry in worktrees.iterdir()]
+    ages = {}
+    for path in found:
+        try:
+            age = now - path.stat().st_mtime
+        except OSError:
+            continue
+        if age > older_than:
+            ages[path] = round(age, 1)
+    return ages
+
+
+def holders(paths: list[Path]) -> dict[Path, list[int]] | None:
+    """The pids that have each of `paths` open (an empty list: none), or None where this
+    system does not say (no `/proc`)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return None
+    wanted = {os.path.realpath(path): path for path in paths}
+    held: dict[Path, list[int]] = {path: [] for path in paths}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fds = list((entry / "fd").iterdir())
+        except OSError:  # gone, or not ours to read
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target in wanted:
+                held[wanted[target]].append(int(entry.name))
+    return held
+
+
+def stale(git_dir: Path, older_than: float) -> dict[Path, float]:
+    """The lock files under `git_dir` that are old and open in no process, with their age."""
+    ages = old(git_dir, older_than)
+    held = holders(list(ages)) if ages else {}
+    if held is None:
+        return {}
+    return {path: age for path, age in ages.items() if not held[path]}

@@ -124,7 +124,7 @@ class Client:
         assert self.process.stdin is not None
         self.process.stdin.close()
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
 
@@ -158,7 +158,7 @@ def ui(workspace: Path, tmp_path: Path) -> Iterator[Client]:
     finally:
         client.close()
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
 
 
 def ids(items: list[dict[str, Any]]) -> set[str]:
@@ -272,7 +272,7 @@ def test_a_write_elsewhere_reaches_a_subscribed_client(workspace: Path, ui: Clie
     def upsert_of_later(frame: dict[str, Any]) -> bool:
         return frame.get("type") == "upsert" and frame["payload"]["issue"]["id"] == later
 
-    waited = ui.wait_event(upsert_of_later, timeout=10)
+    waited = ui.wait_event(upsert_of_later, timeout=30)
     print(f"the new bead reached the client {time.monotonic() - written:.2f}s after the write "
           f"({waited:.2f}s of waiting)")
 
@@ -291,7 +291,7 @@ def test_a_write_from_another_work_tree_reaches_the_client(workspace: Path, ui: 
         issues = frame.get("payload", {}).get("issues") or [frame.get("payload", {}).get("issue")]
         return frame.get("type") in ("snapshot", "upsert") and made in ids([i for i in issues if i])
 
-    ui.wait_event(delivered, timeout=10)
+    ui.wait_event(delivered, timeout=30)
     assert git(workspace, "status", "--porcelain") == ""
     assert git(other, "status", "--porcelain") == ""
 
@@ -320,6 +320,6 @@ def test_a_git_fetch_and_merge_reaches_the_client(workspace: Path, ui: Client,
     def upsert_of_elsewhere(frame: dict[str, Any]) -> bool:
         return frame.get("type") == "upsert" and frame["payload"]["issue"]["id"] == elsewhere
 
-    ui.wait_event(upsert_of_elsewhere, timeout=10)
+    ui.wait_event(upsert_of_elsewhere, timeout=30)
     print(f"the merged bead reached the client {time.monotonic() - merged:.2f}s after the merge")
     assert git(workspace, "status", "--porcelain") == ""

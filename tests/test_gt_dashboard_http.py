@@ -144,7 +144,7 @@ def test_a_commit_in_another_process_is_pushed_within_a_second(served: Served) -
     started = time.monotonic()
     bd(served.town / "proj", "create", title)
     committed = time.monotonic()
-    wait_for(lambda: any(title in line for _, line in received), timeout=10,
+    wait_for(lambda: any(title in line for _, line in received), timeout=30,
              what="the new bead in a pushed panel")
     stop.set()
     arrived = next(at for at, line in received if title in line)

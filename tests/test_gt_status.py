@@ -146,7 +146,7 @@ def test_watch_redraws_when_a_ledger_commit_lands(town: Path) -> None:
         assert draws() == 1, "nothing changed: no redraw (no timer)"
         create(town / "proj", "appears in the watch")
         wait_for(lambda: draws() >= 2 and any("ready 1" in line for line in lines),
-                 timeout=10, what="a redraw after the commit")
+                 timeout=30, what="a redraw after the commit")
     finally:
         watcher.terminate()
         watcher.wait(timeout=10)
@@ -168,10 +168,10 @@ def test_feed_problems_lists_what_needs_a_person_and_follows(town: Path) -> None
         wait_for(lambda: len(rows) == 1, what="the current problem")
         escalation = create(town, "Help: the gate is broken", "--labels", "escalation")
         wait_for(lambda: any(r["subject"] == escalation and r["state"] == "new" for r in rows),
-                 timeout=10, what="the escalation in the live problem feed")
+                 timeout=30, what="the escalation in the live problem feed")
         bd(town, "close", escalation)
         wait_for(lambda: any(r["subject"] == escalation and r["state"] == "gone"
-                             for r in rows), timeout=10, what="the escalation going away")
+                             for r in rows), timeout=30, what="the escalation going away")
         assert not any(r["kind"] not in ("reactor", "escalation") for r in rows), rows
     finally:
         follower.terminate()

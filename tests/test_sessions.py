@@ -271,9 +271,9 @@ def test_a_process_sessions_end_is_poked_at_once(poked: ProcessBackend, tmp_path
         wait_for(lambda: poked.is_live("gt-proj-nux.2") and _children(_pid(poked, "gt-proj-nux.2")))
         assert not poked.exit_poke.exists()
         os.kill(_children(_pid(poked, "gt-proj-nux.2"))[0], 9)
-    wait_for(poked.exit_poke.exists, timeout=2.0, what="the poke line")
-    wait_for(lambda: poked.exit_poke.read_text() == "process-exited gt-proj-nux.2\n", timeout=2.0)
-    wait_for(lambda: not poked.is_live("gt-proj-nux.2"), timeout=2.0)
+    wait_for(poked.exit_poke.exists, timeout=20, what="the poke line")
+    wait_for(lambda: poked.exit_poke.read_text() == "process-exited gt-proj-nux.2\n", timeout=20)
+    wait_for(lambda: not poked.is_live("gt-proj-nux.2"), timeout=20)
 
 
 def test_a_stopped_process_session_is_stopped_whole(poked: ProcessBackend,
@@ -282,7 +282,7 @@ def test_a_stopped_process_session_is_stopped_whole(poked: ProcessBackend,
     wait_for(lambda: bool(_children(_pid(poked, "gt-stop-me"))))
     child = _children(_pid(poked, "gt-stop-me"))[0]
     poked.stop("gt-stop-me")
-    wait_for(lambda: not _running(child), timeout=5.0)
+    wait_for(lambda: not _running(child), timeout=20)
 
 
 def _pid(backend: ProcessBackend, name: str) -> int:

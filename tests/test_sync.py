@@ -149,7 +149,7 @@ def test_a_plain_git_fetch_brings_remote_events_into_a_towns_ledger(tmp_path: Pa
         wait_for(lambda: json.loads(gt(town, "reactor", "status", "--json").stdout)["running"])
         git(rig_repo, "fetch", "-q", "origin")
         wait_for(lambda: bd(town / "proj", "show", far, check=False).returncode == 0,
-                 timeout=10)
+                 timeout=30)
     finally:
         os.killpg(reactor.pid, signal.SIGKILL)
         reactor.wait()

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("beads", ("beads.*",)),
     ("bd", ("beads.cli.*", "beads.__main__")),
-    ("foundations", ("gt", "gt.errors", "gt.git", "gt.tomlfile", "gt.settings", "gt.agents",
-                     "gt.sessions.*", "gt.runtimes.*")),
+    ("foundations", ("gt", "gt.errors", "gt.git", "gt.gitlocks", "gt.tomlfile", "gt.settings",
+                     "gt.agents", "gt.sessions.*", "gt.runtimes.*")),
     ("model", ("gt.town", "gt.rig", "gt.whoami", "gt.roster")),
     ("services", ("gt.launch", "gt.sharing", "gt.work.*", "gt.reactor.*", "gt.refinery.*",
                   "gt.supervision.*", "gt.control.*", "gt.seance", "gt.townview.*")),

@@ -10,20 +10,35 @@ import os
 import time
 from pathlib import Path
 
-TOP_LEVEL = ("index.lock", "packed-refs.lock", "HEAD.lock", "config.lock", "shallow.lock")
+TOP_LEVEL = ("index.lock", "HEAD.lock", "config.lock", "shallow.lock")
 
 
-def old(git_dir: Path, older_than: float) -> dict[Path, float]:
-    """git lock files under `git_dir` untouched for `older_than` seconds, with their age."""
-    now = time.time()
-    found = [git_dir / name for name in TOP_LEVEL]
+def ref_locks(git_dir: Path) -> list[Path]:
+    """The locks of the ref store: a ref's own, and packed-refs'. git holds one only between
+    a transaction's prepare and its commit, with no hook of gt's in between."""
+    found = [git_dir / "packed-refs.lock"]
     for folder, _dirs, files in os.walk(git_dir / "refs"):
         found += [Path(folder) / name for name in files if name.endswith(".lock")]
+    return found
+
+
+def all_locks(git_dir: Path) -> list[Path]:
+    """Every lock git may leave: the ref store's, and an index's, HEAD's, the config's. An
+    index lock outlives its file handle while `git commit <paths>` runs the pre-commit hook,
+    however long that takes, so only a person judges one (`gt doctor --fix`)."""
+    found = ref_locks(git_dir) + [git_dir / name for name in TOP_LEVEL]
     worktrees = git_dir / "worktrees"
     if worktrees.is_dir():
         found += [entry / "index.lock" for entry in worktrees.iterdir()]
+    return found
+
+
+def old(paths: list[Path], older_than: float) -> dict[Path, float]:
+    """Those of `paths` that exist and were untouched for `older_than` seconds, with their
+    age."""
+    now = time.time()
     ages = {}
-    for path in found:
+    for path in paths:
         try:
             age = now - path.stat().st_mtime
         except OSError:
@@ -58,9 +73,9 @@ def holders(paths: list[Path]) -> dict[Path, list[int]] | None:
     return held
 
 
-def stale(git_dir: Path, older_than: float) -> dict[Path, float]:
-    """The lock files under `git_dir` that are old and open in no process, with their age."""
-    ages = old(git_dir, older_than)
+def stale(paths: list[Path], older_than: float) -> dict[Path, float]:
+    """Those of `paths` that are old and open in no process, with their age."""
+    ages = old(paths, older_than)
     held = holders(list(ages)) if ages else {}
     if held is None:
         return {}

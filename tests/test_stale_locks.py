@@ -1,6 +1,7 @@
-"""A git lock file a killed process left behind stops the Refinery landing anything; the
-Deacon removes it once it is stale (old, and open in no process), as a ledger event with its
-evidence, and the waiting merge lands. A lock a live process holds is never touched."""
+"""A ref's lock file a killed git process left behind stops the Refinery landing anything (or
+the town committing its settings); the Deacon removes it once it is stale (old, and open in no
+process), as a ledger event with its evidence, and the waiting merge lands. A lock a live
+process holds is never touched, nor an index's lock."""
 
 from __future__ import annotations
 
@@ -58,18 +59,32 @@ def test_a_stale_ref_lock_is_removed_and_the_waiting_merge_lands(tmp_path: Path)
         assert clear_stale_locks(Town(town)) == [], "a young lock is left alone"
         age(lock, 120)
         age(held, 120)
-        [line] = clear_stale_locks(Town(town))
-        assert line.startswith("proj: removed the stale lock refs/heads/main.lock")
-        assert not lock.exists() and held.exists(), "a lock held open is never removed"
+        settings = town / ".git" / "refs" / "heads" / "main.lock"  # `gt config set`'s commit
+        settings.write_text("")
+        age(settings, 300)
+        # `git commit <paths>` keeps the index locked, file closed, while its hook runs
+        index = town / ".git" / "index.lock"
+        index.write_text("")
+        age(index, 300)
+        lines = clear_stale_locks(Town(town))
+        assert [line.split(" (")[0] for line in lines] == [
+            "town: removed the stale lock refs/heads/main.lock",
+            "proj: removed the stale lock refs/heads/main.lock"]
+        assert not lock.exists() and not settings.exists()
+        assert held.exists(), "a lock held open is never removed"
+        assert index.exists(), "an index lock is left to a person"
+        index.unlink()
     finally:
         holder.kill()
         holder.wait()
-    [unlock] = unlocks(town)
+    [_, unlock] = unlocks(town)
     assert unlock["state"] == "stale" and unlock["evidence"]["lock"] == "refs/heads/main.lock"
+    assert unlock["evidence"]["repository"] == "proj"
     assert unlock["evidence"]["age_seconds"] >= 120 and unlock["evidence"]["open_by"] == []
     assert unlock["evidence"]["older_than"] == 60
     log = run(["git", "log", "--format=%s", "beads"], town).stdout
-    assert "deacon: unlock deacon (stale)" in log
+    assert log.count("deacon: unlock deacon (stale)") == 2
+    gt(town, "config", "set", "supervision.stale_lock", "120")  # the town commits again
 
     merged = json.loads(gt(town, "refinery", "run", "proj", "--once", "--json").stdout)
     assert [m["action"] for m in merged] == ["merged"]

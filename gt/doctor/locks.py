@@ -15,7 +15,7 @@ def check(town: Town, options: Options) -> list[Finding]:
     found = []
     for git_dir in githooks.town_git_dirs(town):
         name = "town" if git_dir == town.root / ".git" else git_dir.parent.name
-        ages = gitlocks.old(git_dir, options.stale_lock_seconds)
+        ages = gitlocks.old(gitlocks.all_locks(git_dir), options.stale_lock_seconds)
         held = gitlocks.holders(list(ages)) if ages else {}
         minutes = int(options.stale_lock_seconds // 60)
         for path in ages:

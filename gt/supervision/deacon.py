@@ -8,9 +8,10 @@ whenever the reactor's or the Deacon's session ends (`Town.boot_watch`: tmux's
 `session-closed` hook, or the process wrapper, runs `python -m gt.supervision.deacon
 <town>`); the server that held the sessions outlives them. Boot starts the Deacon, whose first
 round starts the reactor: no single crash, nor both together, stops the town. A git process
-killed mid-write (a Refinery in `git update-ref`, say) leaves a lock file that stops every
-later write of that ref: the Deacon removes one in a rig's shared repository once it is stale
-(`gt.gitlocks`: old, and open in no process), each removal a ledger event with its evidence.
+killed mid-write (a Refinery in `git update-ref`, `gt config set` in its commit) leaves a ref's
+lock file, which stops every later write of that ref: the Deacon removes one in the town's
+repository or a rig's shared one once it is stale (`gt.gitlocks`: old, and open in no
+process), each removal a ledger event with its evidence.
 
 The town is up between `gt up` and `gt down` (a marker file under `.git/gt/`): a town taken
 down on purpose is never started again behind the person's back.
@@ -113,20 +114,23 @@ def check(town: Town) -> list[str]:
 
 
 def clear_stale_locks(town: Town) -> list[str]:
-    """Remove the stale git locks in each rig's shared repository, recording each first."""
+    """Remove the stale ref locks in the town's repository and each rig's shared one,
+    recording each first (an index's lock is left to a person: `gitlocks.all_locks`)."""
     older_than = town.settings.supervision.stale_lock
+    repositories = [("town", town.root / ".git"),
+                    *((rig.name, rig.repo) for rig in rigs_readable(town))]
     done = []
-    for rig in rigs_readable(town):
-        for path, age in gitlocks.stale(rig.repo, older_than).items():
-            name = str(path.relative_to(rig.repo))
-            evidence = {"rig": rig.name, "lock": name, "age_seconds": age,
+    for name, git_dir in repositories:
+        for path, age in gitlocks.stale(gitlocks.ref_locks(git_dir), older_than).items():
+            lock = str(path.relative_to(git_dir))
+            evidence = {"repository": name, "lock": lock, "age_seconds": age,
                         "older_than": older_than, "open_by": []}
             address = Address("deacon")
             ensure_agent(town.ledger("deacon"), address)
             record(town, address, "unlock", Verdict("stale", evidence),
-                   detail=f"removed {rig.name}'s {name}: {age:g} s old, open in no process")
+                   detail=f"removed {name}'s {lock}: {age:g} s old, open in no process")
             path.unlink(missing_ok=True)
-            done.append(f"{rig.name}: removed the stale lock {name} ({age:g} s old)")
+            done.append(f"{name}: removed the stale lock {lock} ({age:g} s old)")
     return done
 
 

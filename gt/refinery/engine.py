@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from beads.errors import BeadsError
 from gt.errors import GtError
@@ -94,7 +95,14 @@ class Refinery:
 
     # ------------------------------------------------------------------ batches
 
-    def _validate(self, request: Request) -> str | None:
+    def _bead(self, request: Request) -> dict[str, Any] | None:
+        """The request's bead, read once per look; None when the ledger has none."""
+        try:
+            return self.rig.ledger().get(request.bead)
+        except BeadsError:
+            return None
+
+    def _validate(self, request: Request, bead: dict[str, Any] | None) -> str | None:
         repo = self.rig.repo
         kind = git("cat-file", "-t", request.commit, cwd=repo, check=False).stdout.strip()
         if kind != "commit":
@@ -102,9 +110,7 @@ class Refinery:
         if git("merge-base", self.rig.branch, request.commit, cwd=repo,
                check=False).returncode != 0:
             return f"{request.ref} has no history in common with {self.rig.branch}"
-        try:
-            bead = self.rig.ledger().get(request.bead)
-        except BeadsError:
+        if bead is None:
             return f"no bead {request.bead} for this merge request"
         if bead["status"] == "closed":
             return f"{request.bead} is already closed"
@@ -116,23 +122,19 @@ class Refinery:
         return git("merge-base", "--is-ancestor", request.commit, self.rig.branch,
                    cwd=self.rig.repo, check=False).returncode == 0
 
-    def _requested(self, request: Request) -> bool:
+    @staticmethod
+    def _requested(request: Request, bead: dict[str, Any]) -> bool:
         """Whether the ledger records the request (`mr_state` pending at its commit). `gt
         done` points the ref first and records it next: merged in between, the polecat would
         be released before its own `gt done` landed, which then cleared the hook of work
         slung to it meanwhile and marked the merged bead pending again."""
-        bead = self.rig.ledger().get(request.bead)
         return bead.get("mr_state") == "pending" and bead.get("mr_commit") == request.commit
 
-    def _recorded_already(self, request: Request) -> bool:
+    def _recorded_already(self, request: Request, bead: dict[str, Any] | None) -> bool:
         """A request whose merge the ledger records already (a Refinery killed between
         recording it and dropping its ref): only its ref is left to drop."""
-        try:
-            bead = self.rig.ledger().get(request.bead)
-        except BeadsError:
-            return False
-        return bead.get("mr_state") == "merged" and bead["status"] == "closed" \
-            and self._landed_already(request)
+        return bead is not None and bead.get("mr_state") == "merged" \
+            and bead["status"] == "closed" and self._landed_already(request)
 
     def process(self, batch: list[Request]) -> list[Outcome]:
         """Take one batch from the head of the queue; returns what became of its requests
@@ -140,16 +142,18 @@ class Refinery:
         done: list[Outcome] = []
         valid = []
         for request in batch:
-            if self._recorded_already(request):
+            bead = self._bead(request)
+            if self._recorded_already(request, bead):
                 outcomes.drop_ref(self.rig, request)
                 continue
-            problem = self._validate(request)
-            if problem:
+            problem = self._validate(request, bead)
+            if problem is not None:
                 done.append(outcomes.invalid(self.rig, request, problem))
-            elif not self._requested(request):
+                continue
+            assert bead is not None  # a request without its bead is invalid
+            if not self._requested(request, bead):
                 continue  # its `gt done` has not reached the ledger yet: left queued
-            elif self._landed_already(request):
-                bead = self.rig.ledger().get(request.bead)
+            if self._landed_already(request):
                 tip = out("rev-parse", self.rig.branch, cwd=self.rig.repo)
                 done += outcomes.merged(self.rig, [(request, bead, tip)],
                                         "landed before a restart")

@@ -32,7 +32,7 @@ from gt import gitlocks, launch
 from gt.agents import Address, ensure_agent
 from gt.errors import GtError
 from gt.reactor.lock import holder_pid, running_pid
-from gt.rig import rigs_readable
+from gt.rig import rigs, rigs_readable
 from gt.sessions import SessionError
 from gt.supervision.judge import Verdict
 from gt.supervision.record import record
@@ -118,7 +118,7 @@ def clear_stale_locks(town: Town) -> list[str]:
     recording each first (an index's lock is left to a person: `gitlocks.all_locks`)."""
     older_than = town.settings.supervision.stale_lock
     repositories = [("town", town.root / ".git"),
-                    *((rig.name, rig.repo) for rig in rigs_readable(town))]
+                    *((rig.name, rig.repo) for rig in rigs(town))]  # no ledger read
     done = []
     for name, git_dir in repositories:
         for path, age in gitlocks.stale(gitlocks.ref_locks(git_dir), older_than).items():

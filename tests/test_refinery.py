@@ -50,6 +50,24 @@ def request(rig: Rig, title: str, files: dict[str, str], base: str = "main") -> 
     return bead
 
 
+def landing_beside(tmp_path: Path, hook: str) -> tuple[Rig, str, Path]:
+    """A rig with one request to land (its gate passes), and `hook` as the script git runs
+    beside gt's shim on every ref transaction (`reference-transaction.gt-chained`)."""
+    rig = make_rig(tmp_path)
+    bead = request(rig, "landing", {"a.txt": "ok\n"})
+    gt(rig.town.root, "rig", "config", "proj", "gates.test", "true")
+    chained = rig.repo / "hooks" / "reference-transaction.gt-chained"
+    chained.write_text(hook)
+    chained.chmod(0o755)
+    return rig, bead, chained
+
+
+def assert_merged(rig: Rig, bead: str) -> None:
+    merged = Ledger(rig.repo).get(bead)
+    assert (merged["status"], merged["mr_state"]) == ("closed", "merged")
+    assert requests(rig) == []
+
+
 def outcome_sets(rig: Rig, beads: list[str]) -> tuple[set[str], set[str]]:
     ledger = rig.ledger()
     states = {b: ledger.get(b).get("mr_state") for b in beads}
@@ -282,21 +300,15 @@ def test_conflicts_in_a_batch_become_work(tmp_path: Path, size: int) -> None:
     assert outcomes[third] == "merged"
 
 
-
 def test_killed_as_it_drops_the_request_the_merge_is_recorded_never_lost(
         tmp_path: Path) -> None:
     """Killed just after the landed request's ref was deleted, the Refinery must have
     recorded the merge first: a request dropped with nothing recorded leaves its bead pending
     forever (no ref to find it by), and its convoy never lands."""
-    rig = make_rig(tmp_path)
-    bead = request(rig, "landing", {"a.txt": "ok\n"})
-    gt(rig.town.root, "rig", "config", "proj", "gates.test", "true")
-    # git runs this beside gt's shim on every ref transaction: it blocks once a merge
-    # request's ref is deleted, so the kill lands exactly there.
-    chained = rig.repo / "hooks" / "reference-transaction.gt-chained"
-    chained.write_text('#!/bin/sh\n[ "$1" = committed ] && grep -q " 0\\{40\\} refs/mr/" '
-                       "&& exec sleep 37\nexit 0\n")
-    chained.chmod(0o755)
+    # it blocks once a merge request's ref is deleted, so the kill lands exactly there
+    rig, bead, chained = landing_beside(
+        tmp_path, '#!/bin/sh\n[ "$1" = committed ] && grep -q " 0\\{40\\} refs/mr/" '
+        "&& exec sleep 37\nexit 0\n")
     process = subprocess.Popen([*GT, "refinery", "run", "proj", "--once"], cwd=rig.town.root,
                                start_new_session=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -306,9 +318,7 @@ def test_killed_as_it_drops_the_request_the_merge_is_recorded_never_lost(
     process.wait()
     chained.unlink()
     gt(rig.town.root, "refinery", "run", "proj", "--once")
-    merged = Ledger(rig.repo).get(bead)
-    assert (merged["status"], merged["mr_state"]) == ("closed", "merged")
-    assert requests(rig) == []
+    assert_merged(rig, bead)
 
 
 def test_a_request_left_behind_after_its_merge_was_recorded_is_dropped_as_merged(
@@ -316,20 +326,14 @@ def test_a_request_left_behind_after_its_merge_was_recorded_is_dropped_as_merged
     """The other side of that order: the merge recorded, the ref not dropped (here git
     refuses the deletion once). The next round drops the ref and keeps the bead merged;
     it is neither merged twice nor marked invalid."""
-    rig = make_rig(tmp_path)
-    bead = request(rig, "landing", {"a.txt": "ok\n"})
-    gt(rig.town.root, "rig", "config", "proj", "gates.test", "true")
-    chained = rig.repo / "hooks" / "reference-transaction.gt-chained"
-    chained.write_text('#!/bin/sh\n[ "$1" = prepared ] && grep -q " 0\\{40\\} refs/mr/" '
-                       '&& rm -f "$0" && exit 1\nexit 0\n')
-    chained.chmod(0o755)
+    rig, bead, chained = landing_beside(
+        tmp_path, '#!/bin/sh\n[ "$1" = prepared ] && grep -q " 0\\{40\\} refs/mr/" '
+        '&& rm -f "$0" && exit 1\nexit 0\n')
     gt(rig.town.root, "refinery", "run", "proj", "--once")
     assert not chained.exists(), "the deletion was refused once"
     assert [r.bead for r in requests(rig)] == [bead]
     gt(rig.town.root, "refinery", "run", "proj", "--once")
-    merged = Ledger(rig.repo).get(bead)
-    assert (merged["status"], merged["mr_state"]) == ("closed", "merged")
-    assert requests(rig) == []
+    assert_merged(rig, bead)
     merges = run(["git", "log", "--format=%s", "--first-parent", "main"], rig.repo).stdout
     assert merges.count(f"Merge {bead}") == 1
 
